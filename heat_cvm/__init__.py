@@ -1,0 +1,1 @@
+"""heat-cvm: Docker containers as Nova VMs, orchestrated by Heat."""

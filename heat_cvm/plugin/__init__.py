@@ -1,0 +1,1 @@
+"""The directory operators add to heat.conf [DEFAULT] plugin_dirs."""

@@ -1,0 +1,193 @@
+"""OS::CVM::Container: one Docker container per Nova server, autoscaled.
+
+A thin adapter: the properties schema comes from heat_cvm.schema, the
+validation from heat_cvm.spec, the nested stack's templates from
+heat_cvm.blueprint and the user data from heat_cvm.cloudinit. This class
+only turns Heat's property values into a ContainerSpec, errors into
+StackValidationFailed, and the spec into a nested stack.
+"""
+
+import hashlib
+import json
+import re
+
+from heat.common import exception
+from heat.engine import function
+from heat.engine.resources import stack_resource
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from heat_cvm import blueprint
+from heat_cvm import cloudinit
+from heat_cvm import config
+from heat_cvm.i18n import _
+from heat_cvm import image as image_ref
+from heat_cvm.resources import heat_schema
+from heat_cvm.resources import redaction
+from heat_cvm import schema
+from heat_cvm import spec as spec_mod
+
+LOG = logging.getLogger(__name__)
+
+config.register_opts()
+
+_PATH_ITEM = re.compile(r'([^.\[\]]+)|\[(\d+)\]')
+
+
+def _error_path(dotted):
+    """'ports[1].host_port' -> ['ports', 1, 'host_port'] (Heat's form)."""
+    return [int(index) if index else name
+            for name, index in _PATH_ITEM.findall(dotted)]
+
+
+class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
+    """Runs a Docker container on each server of an autoscaling group.
+
+    Each member is a Nova server booting the container-host image; its
+    cloud-init starts the container under systemd and signals a wait
+    condition once it runs, so CREATE_COMPLETE means the container is up.
+    A security group opens exactly the published ports; scaling policies
+    (and, with ``scaling.autoscale``, Aodh alarms) resize the group.
+    """
+
+    support_status = heat_schema.SUPPORT_STATUS
+
+    PROPERTIES = tuple(f.name for f in schema.FIELDS)
+
+    properties_schema = heat_schema.properties_schema()
+
+    attributes_schema = heat_schema.attributes_schema()
+
+    def redact_properties(self, data):
+        return schema.redact(data)
+
+    # -- properties -> spec ------------------------------------------------
+
+    def _property_values(self):
+        return {name: self.properties[name] for name in self.PROPERTIES}
+
+    def _has_deferred_values(self):
+        # Before the stack is created, get_attr/get_resource on other
+        # resources resolve to None; such values are checked at create.
+        for name in self.PROPERTIES:
+            raw = self.properties.data.get(name)
+            if (isinstance(raw, function.Function)
+                    and self.properties[name] is None):
+                return True
+        return False
+
+    def _glance_image_id(self, name):
+        glance = self.client_plugin('glance')
+        image = glance.get_image(name)
+        try:
+            image_ref.check_docker_format(name, image.container_format)
+        except ValueError as exc:
+            raise spec_mod.SpecError('glance_image', str(exc))
+        return image.id
+
+    def container_spec(self):
+        """The validated ContainerSpec, or StackValidationFailed."""
+        values = self._property_values()
+        try:
+            glance_id = (self._glance_image_id(values['glance_image'])
+                         if values.get('glance_image') else None)
+            return spec_mod.ContainerSpec.from_properties(
+                values, config.defaults(), resource_name=self.name,
+                glance_image_id=glance_id, registry=cfg.CONF.cvm.registry)
+        except spec_mod.SpecError as exc:
+            raise exception.StackValidationFailed(
+                error=_('Property error'),
+                path=[self.stack.t.RESOURCES, self.name,
+                      self.stack.t.get_section_name('properties')]
+                + _error_path(exc.path),
+                message=exc.message)
+
+    def _validate_secret_shapes(self):
+        # Heat's own type errors print the offending value; for a secret
+        # that would be the secret. Check the shape first, naming only.
+        secrets = self.properties.data.get('secret_environment')
+        secrets = function.resolve(secrets)
+        if secrets is not None and not isinstance(secrets, dict):
+            self._raise_secret_shape('secret_environment',
+                                     _('must be a map of names to strings'))
+        for key, value in (secrets or {}).items():
+            if isinstance(value, (dict, list)):
+                self._raise_secret_shape(
+                    'secret_environment', _('the value of %s must be a '
+                                            'string') % key)
+        creds = function.resolve(
+            self.properties.data.get('registry_credentials'))
+        if isinstance(creds, dict) and isinstance(creds.get('password'),
+                                                  (dict, list)):
+            self._raise_secret_shape('registry_credentials',
+                                     _('password must be a string'))
+
+    def _raise_secret_shape(self, name, message):
+        raise exception.StackValidationFailed(
+            error=_('Property error'),
+            path=[self.stack.t.RESOURCES, self.name,
+                  self.stack.t.get_section_name('properties'), name],
+            message=_('%s (the value given is not shown)') % message)
+
+    def validate(self):
+        self._validate_secret_shapes()
+        # Heat's schema and custom constraints first, so that the spec is
+        # built from typed values; then our own checks; then the nested
+        # stack's (StackResource.validate).
+        self.validate_template()
+        if not self._has_deferred_values():
+            self.container_spec()
+        return super().validate()
+
+    # -- spec -> nested stack ----------------------------------------------
+
+    def _member_template(self, spec):
+        user_data = cloudinit.render(
+            spec, install_docker=cfg.CONF.cvm.install_docker,
+            allow_metadata_access=cfg.CONF.cvm.allow_metadata_access)
+        return blueprint.member_template(spec, user_data)
+
+    @staticmethod
+    def _member_file_name(member):
+        # Named by content: a changed member is a changed definition for
+        # the autoscaling group, which then replaces members by rolling
+        # update, old and new definitions side by side.
+        digest = hashlib.sha256(json.dumps(member, sort_keys=True).encode())
+        return 'heat-cvm-member-%s.yaml' % digest.hexdigest()[:16]
+
+    def _templates(self):
+        spec = self.container_spec()
+        member = self._member_template(spec)
+        name = self._member_file_name(member)
+        template = blueprint.child_template(spec, member_type=name)
+        return spec, template, {name: json.dumps(member)}
+
+    def child_template(self):
+        return self._templates()[1]
+
+    def child_params(self):
+        return blueprint.child_params(self.container_spec())
+
+    def child_template_files(self, child_env):
+        files = dict(super().child_template_files(child_env))
+        files.update(self._templates()[2])
+        return files
+
+    def handle_create(self):
+        spec, template, _files = self._templates()
+        return self.create_with_template(template,
+                                         blueprint.child_params(spec))
+
+    def handle_update(self, json_snippet, tmpl_diff, prop_diff):
+        self.properties = json_snippet.properties(self.properties_schema,
+                                                  self.context)
+        spec, template, _files = self._templates()
+        return self.update_with_template(template,
+                                         blueprint.child_params(spec))
+
+    def get_reference_id(self):
+        return self.resource_id or str(self.name)
+
+
+def resource_mapping():
+    return {'OS::CVM::Container': Container}

@@ -1,0 +1,71 @@
+"""heat_cvm.schema fields -> Heat properties/attributes schemas."""
+
+from heat.engine import attributes
+from heat.engine import constraints
+from heat.engine import properties
+from heat.engine import support
+
+from heat_cvm import schema
+
+SUPPORT_STATUS = support.SupportStatus(
+    status=support.SUPPORTED, version='27.0.0',
+    message='Provided by the heat-cvm plugin.')
+
+_TYPES = {
+    schema.STRING: properties.Schema.STRING,
+    schema.INTEGER: properties.Schema.INTEGER,
+    schema.NUMBER: properties.Schema.NUMBER,
+    schema.BOOLEAN: properties.Schema.BOOLEAN,
+    schema.LIST: properties.Schema.LIST,
+    schema.MAP: properties.Schema.MAP,
+}
+
+
+def _constraints(field):
+    result = []
+    if field.minimum is not None or field.maximum is not None:
+        result.append(constraints.Range(min=field.minimum,
+                                        max=field.maximum))
+    if field.allowed:
+        result.append(constraints.AllowedValues(list(field.allowed)))
+    if field.pattern:
+        result.append(constraints.AllowedPattern(field.pattern))
+    if field.custom:
+        result.append(constraints.CustomConstraint(field.custom))
+    return result
+
+
+def property_schema(field, top_level=True):
+    nested = None
+    if field.type == schema.LIST and field.item is not None:
+        nested = property_schema(field.item, top_level=False)
+    elif field.type == schema.MAP and field.fields:
+        nested = {sub.name: property_schema(sub, top_level=False)
+                  for sub in field.fields}
+    kwargs = {}
+    if top_level:
+        kwargs['update_allowed'] = field.update_allowed
+        kwargs['support_status'] = SUPPORT_STATUS
+    description = field.description
+    if field.config_default:
+        description += ' Defaults to [cvm] %s.' % field.config_default
+    return properties.Schema(
+        _TYPES[field.type], description,
+        default=field.default, schema=nested, required=field.required,
+        constraints=_constraints(field), **kwargs)
+
+
+def properties_schema():
+    return {field.name: property_schema(field) for field in schema.FIELDS}
+
+
+def attributes_schema():
+    types = {'servers': attributes.Schema.LIST,
+             'addresses': attributes.Schema.LIST,
+             'endpoints': attributes.Schema.LIST,
+             'scale_up_url': attributes.Schema.STRING,
+             'scale_down_url': attributes.Schema.STRING,
+             'current_size': attributes.Schema.INTEGER}
+    return {name: attributes.Schema(description, type=types[name],
+                                    support_status=SUPPORT_STATUS)
+            for name, description in schema.ATTRIBUTES.items()}

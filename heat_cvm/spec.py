@@ -1,0 +1,510 @@
+"""ContainerSpec: the normalized, validated container.
+
+``ContainerSpec.from_properties`` takes the property values of an
+OS::CVM::Container (plain Python data, already type-checked by Heat's
+schema) and either returns a frozen spec that the renderers trust, or
+raises SpecError naming the property path and the offending value. A
+secret value is never part of a message: its key is named instead.
+"""
+
+import dataclasses
+import ipaddress
+import json
+import posixpath
+import re
+from typing import Optional
+
+from heat_cvm.i18n import _
+from heat_cvm import image as image_ref
+from heat_cvm import schema
+
+_ENV_NAME = re.compile(schema.ENV_NAME_PATTERN)
+_NAME = re.compile(schema.NAME_PATTERN)
+_USER = re.compile(schema.USER_PATTERN)
+
+# Characters that would change the meaning of a docker --mount or -v spec.
+_MOUNT_PATH_FORBIDDEN = (':', ',', '\n', '\0')
+
+
+class SpecError(ValueError):
+    """Invalid properties: ``path`` is the property, ``message`` says why."""
+
+    def __init__(self, path, message):
+        self.path = path
+        self.message = message
+        super().__init__('%s: %s' % (path, message))
+
+
+@dataclasses.dataclass(frozen=True)
+class Port:
+    port: int
+    protocol: str
+    host_port: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Volume:
+    index: int
+    size: Optional[int]
+    volume_id: Optional[str]
+    mount_path: str
+    read_only: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class HealthCheck:
+    command: str
+    interval: int
+    retries: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str = dataclasses.field(repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Autoscale:
+    meter: str
+    scale_up_above: float
+    scale_down_below: float
+    period: int
+    evaluation_periods: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    cooldown: int
+    autoscale: Optional[Autoscale]
+
+
+@dataclasses.dataclass(frozen=True)
+class RollingUpdates:
+    min_in_service: int
+    max_batch_size: int
+    pause_time: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    flavor: Optional[str]
+    host_image: Optional[str]
+    key_name: Optional[str]
+    networks: tuple
+    availability_zone: Optional[str]
+    metadata: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerSpec:
+    name: str
+    image: str
+    command: tuple
+    entrypoint: Optional[tuple]
+    environment: dict
+    secret_environment: dict = dataclasses.field(repr=False)
+    working_dir: Optional[str] = None
+    user: Optional[str] = None
+    ports: tuple = ()
+    allowed_cidr: str = '0.0.0.0/0'
+    volumes: tuple = ()
+    cpu_limit: Optional[float] = None
+    memory_limit_mb: Optional[int] = None
+    restart_policy: str = 'always'
+    health_check: Optional[HealthCheck] = None
+    registry_credentials: Optional[Credentials] = None
+    server: Server = None
+    scaling: Scaling = None
+    rolling_updates: RollingUpdates = None
+    wait_for_ready: bool = True
+    ready_timeout: int = 600
+
+    @property
+    def unit_name(self):
+        return 'cvm-%s.service' % self.name
+
+    @property
+    def container_name(self):
+        return 'cvm-%s' % self.name
+
+    @property
+    def registry_host(self):
+        """The registry that docker login must talk to, if not Docker Hub."""
+        return image_ref.parse_reference(self.image).domain
+
+    @classmethod
+    def from_properties(cls, props, defaults=None, resource_name='container',
+                        glance_image_id=None, registry=None):
+        """Validate property values and build the spec.
+
+        :param props: property name -> value, as Heat resolved them.
+        :param defaults: [cvm] option name -> value, used where a property
+            with a ``config_default`` is omitted.
+        :param glance_image_id: the Glance ID that ``glance_image`` resolved
+            to (the adapter looks it up; this module never calls a cloud).
+        :param registry: the [cvm] registry that serves Glance images.
+        """
+        return _Builder(props, defaults or {}).build(
+            resource_name, glance_image_id, registry)
+
+
+def default_name(resource_name):
+    """A valid container name derived from a Heat resource name."""
+    name = re.sub(r'[^a-zA-Z0-9_.-]', '-', resource_name).lstrip('_.-')
+    return (name or 'container')[:63]
+
+
+def _value_text(value):
+    # JSON quoting shows a newline or NUL as \n or \u0000, not as itself.
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class _Builder:
+    def __init__(self, props, defaults):
+        self.props = props
+        self.defaults = defaults
+
+    def get(self, name):
+        value = self.props.get(name)
+        if value is None:
+            field = schema.FIELDS_BY_NAME[name]
+            if field.config_default:
+                return self.defaults.get(field.config_default)
+            return field.default
+        return value
+
+    def build(self, resource_name, glance_image_id, registry):
+        name = self.get('name') or default_name(resource_name)
+        if not _NAME.match(name):
+            raise SpecError('name', _(
+                '%s is not a valid container name; use letters, digits, "_", '
+                '"." and "-"') % _value_text(name))
+        environment = self.environment()
+        secret_environment = self.secret_environment(environment)
+        scaling = self.scaling()
+        return ContainerSpec(
+            name=name,
+            image=self.image(glance_image_id, registry),
+            command=self.argv('command'),
+            entrypoint=self.argv('entrypoint'),
+            environment=environment,
+            secret_environment=secret_environment,
+            working_dir=self.working_dir(),
+            user=self.user(),
+            ports=self.ports(),
+            allowed_cidr=self.allowed_cidr(),
+            volumes=self.volumes(scaling),
+            cpu_limit=self.get('cpu_limit'),
+            memory_limit_mb=self.get('memory_limit_mb'),
+            restart_policy=self.get('restart_policy'),
+            health_check=self.health_check(),
+            registry_credentials=self.credentials(),
+            server=self.server(),
+            scaling=scaling,
+            rolling_updates=self.rolling_updates(),
+            wait_for_ready=bool(self.get('wait_for_ready')),
+            ready_timeout=int(self.get('ready_timeout') or 600),
+        )
+
+    def image(self, glance_image_id, registry):
+        image = self.props.get('image')
+        glance_image = self.props.get('glance_image')
+        if image and glance_image:
+            raise SpecError('image', _(
+                'give either image or glance_image, not both (image %s, '
+                'glance_image %s)')
+                % (_value_text(image), _value_text(glance_image)))
+        if glance_image:
+            if not registry:
+                raise SpecError('glance_image', _(
+                    'glance_image %s needs the registry that serves Glance '
+                    'images: set [cvm] registry in heat.conf')
+                    % _value_text(glance_image))
+            return image_ref.glance_pull_reference(
+                registry, glance_image_id or glance_image)
+        if not image:
+            raise SpecError('image', _(
+                'one of image or glance_image is required'))
+        try:
+            return str(image_ref.parse_reference(image))
+        except image_ref.InvalidReference as exc:
+            raise SpecError('image', _(
+                '%s is not a valid Docker image reference: %s')
+                % (_value_text(image), exc))
+
+    def argv(self, name):
+        words = self.get(name)
+        if words is None:
+            return () if name == 'command' else None
+        for index, word in enumerate(words):
+            if '\0' in str(word):
+                # No operating system can pass a NUL inside an argument.
+                raise SpecError('%s[%d]' % (name, index), _(
+                    '%s contains a NUL character') % _value_text(word))
+        return tuple(str(word) for word in words)
+
+    def environment(self):
+        environment = self.get('environment') or {}
+        for key, value in environment.items():
+            path = 'environment.%s' % key
+            _check_env_name('environment', key, _value_text(key))
+            if not isinstance(value, str):
+                value = _scalar_text(path, value)
+            if _breaks_env_file(value):
+                raise SpecError(path, _(
+                    'the value %s contains a line break or NUL, which an '
+                    'environment file cannot hold') % _value_text(value))
+        return {k: _plain(v) for k, v in environment.items()}
+
+    def secret_environment(self, environment):
+        secrets = self.get('secret_environment') or {}
+        if not isinstance(secrets, dict):
+            # Named, never printed: the value may be the secret itself.
+            raise SpecError('secret_environment', _(
+                'must be a map of names to strings (the value given is not '
+                'shown)'))
+        for key, value in secrets.items():
+            # A key is not a secret (it is shown in the panel); values are.
+            _check_env_name('secret_environment', key, _value_text(key))
+            path = 'secret_environment.%s' % key
+            if key in environment:
+                raise SpecError(path, _(
+                    'variable "%s" is in both environment and '
+                    'secret_environment') % key)
+            if not isinstance(value, (str, int, float)) \
+                    or isinstance(value, bool):
+                raise SpecError(path, _(
+                    'the value must be a string (the value given is not '
+                    'shown)'))
+            if _breaks_env_file(str(value)):
+                raise SpecError(path, _(
+                    'the value contains a line break or NUL, which an '
+                    'environment file cannot hold (the value is not shown)'))
+        return {k: str(v) for k, v in secrets.items()}
+
+    def working_dir(self):
+        working_dir = self.get('working_dir')
+        if working_dir is not None and (not working_dir.startswith('/')
+                                        or '\0' in working_dir):
+            raise SpecError('working_dir', _(
+                '%s is not an absolute path') % _value_text(working_dir))
+        return working_dir
+
+    def user(self):
+        user = self.get('user')
+        if user is not None and not _USER.match(user):
+            raise SpecError('user', _(
+                '%s is not a user name, uid or uid:gid') % _value_text(user))
+        return user
+
+    def ports(self):
+        ports = []
+        seen = {}
+        for index, item in enumerate(self.get('ports') or []):
+            path = 'ports[%d]' % index
+            port = _int_in(path + '.port', item.get('port'), 1, 65535)
+            protocol = item.get('protocol') or 'tcp'
+            if protocol not in schema.PROTOCOLS:
+                raise SpecError(path + '.protocol', _(
+                    '%s is not one of %s')
+                    % (_value_text(protocol), ', '.join(schema.PROTOCOLS)))
+            host_port = _int_in(path + '.host_port',
+                                item.get('host_port') or port, 1, 65535)
+            key = (host_port, protocol)
+            if key in seen:
+                raise SpecError(path + '.host_port', _(
+                    'host port %d/%s is already published by ports[%d]')
+                    % (host_port, protocol, seen[key]))
+            seen[key] = index
+            ports.append(Port(port, protocol, host_port))
+        return tuple(ports)
+
+    def allowed_cidr(self):
+        cidr = self.get('allowed_cidr')
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise SpecError('allowed_cidr', _(
+                '%s is not a CIDR such as 10.0.0.0/24') % _value_text(cidr))
+        return cidr
+
+    def volumes(self, scaling):
+        volumes = []
+        mount_paths = {}
+        for index, item in enumerate(self.get('volumes') or []):
+            path = 'volumes[%d]' % index
+            size, volume_id = item.get('size'), item.get('volume_id')
+            if (size is None) == (volume_id is None):
+                raise SpecError(path, _(
+                    'give exactly one of size or volume_id (got %s)')
+                    % ('both' if size else 'neither'))
+            if volume_id and scaling.max_size > 1:
+                raise SpecError(path + '.volume_id', _(
+                    'volume %s can attach to one server only, but '
+                    'scaling.max_size is %d; use size to give each member its '
+                    'own volume')
+                    % (_value_text(volume_id), scaling.max_size))
+            mount_path = _mount_path(path + '.mount_path',
+                                     item.get('mount_path'))
+            if mount_path in mount_paths:
+                raise SpecError(path + '.mount_path', _(
+                    '%s is already the mount path of volumes[%d]')
+                    % (_value_text(mount_path), mount_paths[mount_path]))
+            mount_paths[mount_path] = index
+            volumes.append(Volume(index, size, volume_id, mount_path,
+                                  bool(item.get('read_only'))))
+        return tuple(volumes)
+
+    def health_check(self):
+        check = self.get('health_check')
+        if not check:
+            return None
+        command = check.get('command')
+        if not command or not str(command).strip():
+            raise SpecError('health_check.command', _(
+                'a health check needs a command'))
+        if '\n' in command or '\0' in command:
+            raise SpecError('health_check.command', _(
+                '%s contains a newline or NUL') % _value_text(command))
+        hc = schema.field('health_check')
+        return HealthCheck(
+            command,
+            int(_or_default(check, hc, 'interval')),
+            int(_or_default(check, hc, 'retries')))
+
+    def credentials(self):
+        creds = self.get('registry_credentials')
+        if not creds:
+            return None
+        username, password = creds.get('username'), creds.get('password')
+        if not isinstance(password, str) or not password:
+            raise SpecError('registry_credentials.password', _(
+                'must be a non-empty string (the value given is not shown)'))
+        if not username or any(c.isspace() for c in username):
+            raise SpecError('registry_credentials.username', _(
+                '%s is not a user name') % _value_text(username))
+        return Credentials(username, password)
+
+    def server(self):
+        networks = self.get('networks')
+        if not networks and self.defaults.get('network'):
+            networks = [self.defaults['network']]
+        if not networks:
+            raise SpecError('networks', _(
+                'no network given and [cvm] network is not set: give at least '
+                'one network'))
+        return Server(
+            flavor=self.get('flavor'),
+            host_image=self.get('host_image'),
+            key_name=self.get('key_name'),
+            networks=tuple(networks or ()),
+            availability_zone=self.get('availability_zone'),
+            metadata=dict(self.get('metadata') or {}))
+
+    def scaling(self):
+        given = self.get('scaling') or {}
+        sf = schema.field('scaling')
+        min_size = int(_or_default(given, sf, 'min_size'))
+        max_size = int(_or_default(given, sf, 'max_size'))
+        if min_size > max_size:
+            raise SpecError('scaling.min_size', _(
+                'min_size %d is greater than max_size %d')
+                % (min_size, max_size))
+        desired = given.get('desired_capacity')
+        desired = min_size if desired is None else int(desired)
+        if not min_size <= desired <= max_size:
+            raise SpecError('scaling.desired_capacity', _(
+                'desired_capacity %d is outside min_size..max_size (%d..%d)')
+                % (desired, min_size, max_size))
+        autoscale = self.autoscale(given.get('autoscale'), min_size,
+                                   max_size)
+        return Scaling(min_size, max_size, desired,
+                       int(_or_default(given, sf, 'cooldown')), autoscale)
+
+    def autoscale(self, given, min_size, max_size):
+        if not given:
+            return None
+        af = schema.field('scaling.autoscale')
+        values = {f.name: _or_default(given, af, f.name) for f in af.fields}
+        if values['scale_down_below'] >= values['scale_up_above']:
+            raise SpecError('scaling.autoscale.scale_down_below', _(
+                'scale_down_below %s must be less than scale_up_above %s')
+                % (values['scale_down_below'], values['scale_up_above']))
+        if min_size == max_size:
+            raise SpecError('scaling.autoscale', _(
+                'autoscaling needs room to scale, but min_size and max_size '
+                'are both %d') % min_size)
+        if not re.match(r'^[a-zA-Z0-9_.:-]+$', values['meter']):
+            raise SpecError('scaling.autoscale.meter', _(
+                '%s is not a metric name') % _value_text(values['meter']))
+        return Autoscale(values['meter'], float(values['scale_up_above']),
+                         float(values['scale_down_below']),
+                         int(values['period']),
+                         int(values['evaluation_periods']))
+
+    def rolling_updates(self):
+        given = self.get('rolling_updates') or {}
+        rf = schema.field('rolling_updates')
+        return RollingUpdates(
+            int(_or_default(given, rf, 'min_in_service')),
+            int(_or_default(given, rf, 'max_batch_size')),
+            float(_or_default(given, rf, 'pause_time')))
+
+
+def _or_default(given, parent_field, name):
+    value = given.get(name)
+    return parent_field.field(name).default if value is None else value
+
+
+def _breaks_env_file(value):
+    # docker --env-file splits lines on \n and drops a \r before it, and no
+    # process environment can hold a NUL.
+    return any(c in value for c in '\n\r\0')
+
+
+def _check_env_name(prop, key, shown):
+    if not _ENV_NAME.match(str(key)):
+        raise SpecError('%s.%s' % (prop, key), _(
+            '%s is not a valid environment variable name (letters, digits and '
+            '"_", not starting with a digit)') % shown)
+
+
+def _scalar_text(path, value):
+    if isinstance(value, (dict, list)):
+        raise SpecError(path, _(
+            'the value %s is not a string') % _value_text(value))
+    return _plain(value)
+
+
+def _plain(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
+
+
+def _int_in(path, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not low <= value <= high:
+        raise SpecError(path, _(
+            '%s is not a port number (%d-%d)')
+            % (_value_text(value), low, high))
+    return value
+
+
+def _mount_path(path, mount_path):
+    if not isinstance(mount_path, str) or not mount_path.startswith('/'):
+        raise SpecError(path, _(
+            '%s is not an absolute path') % _value_text(mount_path))
+    if any(c in mount_path for c in _MOUNT_PATH_FORBIDDEN):
+        raise SpecError(path, _(
+            '%s contains ":", "," or a newline, which docker cannot mount')
+            % _value_text(mount_path))
+    if '..' in mount_path.split('/') or mount_path == '/':
+        raise SpecError(path, _(
+            '%s must be a directory below "/" without ".."')
+            % _value_text(mount_path))
+    return posixpath.normpath(mount_path)

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Recording stand-ins for the guest's docker, systemctl and iptables.
+
+Installed (by tests/guest/simulator.py) as executables named after the
+command they stand in for, alone on PATH, so a command the user data runs
+that is not expected fails instead of running. Each call appends one JSON
+line to $CVM_RECORD: the command, its argv and, for ``docker run``, the
+environment the container would get from its --env-file arguments (read
+the way docker reads them: KEY=VALUE taken literally).
+
+$CVM_FAIL_PULL makes ``docker pull`` of that image fail like a registry
+that does not have it.
+"""
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+ROOT = os.environ['CVM_ROOT']
+RECORD = os.environ['CVM_RECORD']
+
+
+def rooted(path):
+    return os.path.join(ROOT, path.lstrip('/'))
+
+
+def record(**entry):
+    with open(RECORD, 'a') as f:
+        f.write(json.dumps(entry) + '\n')
+
+
+def recorded():
+    with open(RECORD) as f:
+        return [json.loads(line) for line in f]
+
+
+def env_files_of(argv):
+    files = []
+    for index, word in enumerate(argv):
+        if word == '--env-file':
+            files.append(argv[index + 1])
+    return files
+
+
+def read_env_file(path):
+    """Parse a file the way docker/cli's opts.ParseEnvFile does."""
+    environment = {}
+    with open(rooted(path), 'rb') as f:
+        text = f.read().decode('utf-8')
+    for line in text.split('\n'):
+        # bufio.ScanLines drops one trailing \r; leading space is trimmed.
+        if line.endswith('\r'):
+            line = line[:-1]
+        line = line.lstrip()
+        if not line or line.startswith('#'):
+            continue
+        key, _sep, value = line.partition('=')
+        environment[key] = value
+    return environment
+
+
+def docker(argv):
+    command = argv[0] if argv else ''
+    if command == 'run':
+        environment = {}
+        for path in env_files_of(argv):
+            environment.update(read_env_file(path))
+        record(cmd='docker', argv=argv, environment=environment)
+        return 0
+    record(cmd='docker', argv=argv)
+    if command == 'pull' and argv[-1] == os.environ.get('CVM_FAIL_PULL'):
+        print('Error response from daemon: manifest for %s not found: '
+              'manifest unknown' % argv[-1], file=sys.stderr)
+        return 1
+    if command == 'inspect':
+        ran = any(e['cmd'] == 'docker' and e['argv'][0] == 'run'
+                  for e in recorded())
+        if not ran:
+            print('Error: No such object: %s' % argv[-1], file=sys.stderr)
+            return 1
+        print(json.dumps({'Status': 'running', 'Running': True,
+                          'ExitCode': 0,
+                          'Health': {'Status': 'healthy'}}))
+        return 0
+    return 0
+
+
+def unit_commands(unit_text, key):
+    return [shlex.split(line.split('=', 1)[1])
+            for line in unit_text.splitlines() if line.startswith(key + '=')]
+
+
+def start_unit(unit):
+    with open(rooted('/etc/systemd/system/%s' % unit)) as f:
+        text = f.read()
+    for key in ('ExecStartPre', 'ExecStart'):
+        for words in unit_commands(text, key):
+            if words[0] == '/usr/bin/python3':
+                words = [sys.executable, rooted(words[1])] + words[2:]
+            if subprocess.call(words):
+                return 1
+    return 0
+
+
+def systemctl(argv):
+    record(cmd='systemctl', argv=argv)
+    if argv[:2] == ['enable', '--now']:
+        return start_unit(argv[2])
+    if argv[:1] == ['is-failed']:
+        return 1
+    return 0
+
+
+def iptables(argv):
+    record(cmd='iptables', argv=argv)
+    rules = [e['argv'][1:] for e in recorded()
+             if e['cmd'] == 'iptables' and e['argv'][0] == '-I']
+    if argv[0] == '-C':
+        return 0 if argv[1:] in rules else 1
+    return 0
+
+
+COMMANDS = {'docker': docker, 'systemctl': systemctl, 'iptables': iptables}
+
+if __name__ == '__main__':
+    sys.exit(COMMANDS[os.path.basename(sys.argv[0])](sys.argv[1:]))
