@@ -26,7 +26,7 @@ REGISTRY_PASSWORD_PARAM = 'registry_password_b64'
 SERVER_GROUP_METADATA = 'metering.server_group'
 
 # Outputs of the nested stack, which are the resource's attributes.
-OUTPUTS = ('servers', 'addresses', 'endpoints', 'scale_up_url',
+OUTPUTS = ('servers', 'addresses', 'member_endpoints', 'scale_up_url',
            'scale_down_url', 'current_size')
 
 # Gnocchi's "cpu" metric is cumulative CPU time in nanoseconds; its rate
@@ -147,8 +147,11 @@ def child_template(spec, member_type=MEMBER_TEMPLATE):
             'servers': _output('Server IDs', _member_outputs('server_id')),
             'addresses': _output('First fixed IP of each member',
                                  _member_outputs('address')),
-            'endpoints': _output('ip:port of each published port', {
-                'list_concat': _member_outputs('endpoints')}),
+            # One list per member; the resource flattens it (list_concat
+            # cannot take the group's attribute before the group exists).
+            'member_endpoints': _output('ip:port of each published port, '
+                                        'per member',
+                                        _member_outputs('endpoints')),
             'scale_up_url': _output('POST to add a member', {
                 'get_attr': ['scale_up', 'alarm_url']}),
             'scale_down_url': _output('POST to remove a member', {

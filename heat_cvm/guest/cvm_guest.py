@@ -106,7 +106,7 @@ def wait_for_device(volume_id):
     # Nova/virtio expose a volume by the first 20 characters of its ID.
     device = '/dev/disk/by-id/virtio-%s' % volume_id[:20]
     deadline = time.monotonic() + DEVICE_WAIT_SECONDS
-    while not os.path.exists(device):
+    while not os.path.exists(rooted(device)):
         if time.monotonic() > deadline:
             raise GuestError('volume %s did not appear as %s'
                              % (volume_id, device))

@@ -168,8 +168,22 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     def child_params(self):
         return blueprint.child_params(self.container_spec())
 
+    def _member_files_in_use(self):
+        # During a rolling update the group holds members of the old
+        # definition next to new ones; their templates must stay in the
+        # files map until they are replaced.
+        nested = self.nested()
+        group = nested.get('group') if nested is not None else None
+        members = group.nested() if group is not None else None
+        if members is None:
+            return {}
+        in_use = {member.type() for member in members.values()}
+        return {name: nested.t.files[name] for name in in_use
+                if name in nested.t.files}
+
     def child_template_files(self, child_env):
         files = dict(super().child_template_files(child_env))
+        files.update(self._member_files_in_use())
         files.update(self._templates()[2])
         return files
 
@@ -184,6 +198,13 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         spec, template, _files = self._templates()
         return self.update_with_template(template,
                                          blueprint.child_params(spec))
+
+    def _resolve_attribute(self, name):
+        if name == 'endpoints':
+            per_member = self.get_output('member_endpoints') or []
+            return [endpoint for endpoints in per_member
+                    for endpoint in endpoints or []]
+        return super()._resolve_attribute(name)
 
     def get_reference_id(self):
         return self.resource_id or str(self.name)

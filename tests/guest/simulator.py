@@ -10,6 +10,7 @@ POSTs. The issue on real guests replaces this with cloud-init and VMs.
 
 import base64
 import contextlib
+import glob
 import gzip
 import http.server
 import json
@@ -30,6 +31,7 @@ class _SignalHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers['Content-Length']))
         self.server.signals.append({'token': self.headers['X-Auth-Token'],
+                                    'path': self.path,
                                     'body': json.loads(body)})
         self.send_response(200)
         self.end_headers()
@@ -70,9 +72,26 @@ def write_files(document, root):
         os.chmod(path, int(entry.get('permissions', '0644'), 8))
 
 
+def attach_volumes(root):
+    """Make the attached volumes' devices appear, as Nova and udev would."""
+    for directory in glob.glob(os.path.join(root, 'etc/heat-cvm/*')):
+        with open(os.path.join(directory, 'container.json')) as f:
+            conf = json.load(f)
+        ids = [v['volume_id'] for v in conf['volumes'] if v['volume_id']]
+        ids_file = os.path.join(root, conf['volume_ids_file'].lstrip('/'))
+        if os.path.exists(ids_file):
+            with open(ids_file) as f:
+                ids += [line.split()[1] for line in f if line.strip()]
+        by_id = os.path.join(root, 'dev/disk/by-id')
+        os.makedirs(by_id, exist_ok=True)
+        for volume_id in ids:
+            open(os.path.join(by_id, 'virtio-' + volume_id[:20]), 'w').close()
+
+
 def _install_stand_ins(bin_dir):
     os.makedirs(bin_dir, exist_ok=True)
-    for name in ('docker', 'systemctl', 'iptables'):
+    for name in ('docker', 'systemctl', 'iptables', 'blkid', 'mkfs.ext4',
+                 'mountpoint', 'mount'):
         path = os.path.join(bin_dir, name)
         with open(path, 'w') as f:
             f.write('#!%s\nimport sys\nsys.path.insert(0, %r)\n'
@@ -101,30 +120,43 @@ class Run:
 
 
 def boot(user_data, root, values=None, fail_pull=None):
-    """Fill the placeholders, write the files and run the runcmd list."""
-    bin_dir = os.path.join(root, '..', 'stand-in-bin')
-    _install_stand_ins(bin_dir)
-    record = os.path.join(root, '..', 'record.jsonl')
-    open(record, 'w').close()
+    """Fill the placeholders, write the files and run the runcmd list.
+
+    The wait-condition signal goes to a recording server of our own.
+    """
     with signal_server() as server:
         url = 'http://127.0.0.1:%d/signal' % server.server_port
         filled = cloudinit.fill(user_data, dict(
             {cloudinit.SIGNAL_URL: url, cloudinit.SIGNAL_TOKEN: TOKEN},
             **(values or {})))
-        assert filled.startswith('#cloud-config\n')
-        document = yaml.safe_load(filled)
-        write_files(document, root)
-        env = {'PATH': os.path.abspath(bin_dir), 'CVM_ROOT': root,
-               'CVM_RECORD': record, 'LANG': 'C.UTF-8'}
-        if fail_pull:
-            env['CVM_FAIL_PULL'] = fail_pull
-        returncodes = []
-        for command in document.get('runcmd', []):
-            assert isinstance(command, list), 'runcmd must be argv lists'
-            if command[0] == cloudinit.PYTHON:
-                command = [sys.executable,
-                           os.path.join(root, command[1].lstrip('/'))] + \
-                    command[2:]
-            returncodes.append(subprocess.call(command, env=env,
-                                               timeout=120))
-        return Run(root, record, list(server.signals), returncodes)
+        return boot_filled(filled, root, server, fail_pull)
+
+
+def boot_filled(user_data, root, server, fail_pull=None):
+    """Boot user data as Nova holds it (placeholders already filled).
+
+    ``server`` is the signal_server() the user data's signal URL points at.
+    """
+    bin_dir = os.path.join(root, '..', 'stand-in-bin')
+    _install_stand_ins(bin_dir)
+    record = os.path.join(root, '..', 'record.jsonl')
+    open(record, 'w').close()
+    assert user_data.startswith('#cloud-config\n')
+    document = yaml.safe_load(user_data)
+    write_files(document, root)
+    attach_volumes(root)
+    env = {'PATH': os.path.abspath(bin_dir), 'CVM_ROOT': root,
+           'CVM_RECORD': record, 'LANG': 'C.UTF-8'}
+    if fail_pull:
+        env['CVM_FAIL_PULL'] = fail_pull
+    returncodes = []
+    first_signal = len(server.signals)
+    for command in document.get('runcmd', []):
+        assert isinstance(command, list), 'runcmd must be argv lists'
+        if command[0] == cloudinit.PYTHON:
+            command = [sys.executable,
+                       os.path.join(root, command[1].lstrip('/'))] + \
+                command[2:]
+        returncodes.append(subprocess.call(command, env=env, timeout=120))
+    return Run(root, record, list(server.signals[first_signal:]),
+               returncodes)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Recording stand-ins for the guest's docker, systemctl and iptables.
+"""Recording stand-ins for the guest's docker, systemctl, iptables, disks.
 
 Installed (by tests/guest/simulator.py) as executables named after the
 command they stand in for, alone on PATH, so a command the user data runs
@@ -122,7 +122,19 @@ def iptables(argv):
     return 0
 
 
-COMMANDS = {'docker': docker, 'systemctl': systemctl, 'iptables': iptables}
+def disk_tool(name, returncode):
+    def run(argv):
+        record(cmd=name, argv=argv)
+        return returncode
+    return run
+
+
+COMMANDS = {'docker': docker, 'systemctl': systemctl, 'iptables': iptables,
+            # A blank volume: no filesystem yet, not mounted.
+            'blkid': disk_tool('blkid', 2),
+            'mkfs.ext4': disk_tool('mkfs.ext4', 0),
+            'mountpoint': disk_tool('mountpoint', 1),
+            'mount': disk_tool('mount', 0)}
 
 if __name__ == '__main__':
     sys.exit(COMMANDS[os.path.basename(sys.argv[0])](sys.argv[1:]))

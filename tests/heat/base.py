@@ -10,12 +10,15 @@ boundary (see tests/heat/cloud.py).
 import os
 import tempfile
 
+import fixtures
+
 # heat.tests.common must be imported before other heat modules: it selects
 # oslo.service's threading backend.
 from heat.tests import common  # noqa: I100,I202
 
 from heat.engine import resources
 from heat.engine import service
+from heat.engine import stack_lock
 from heat.rpc import client as rpc_client
 from heat.tests.engine import tools
 from oslo_config import cfg
@@ -49,6 +52,36 @@ def load_plugin():
         cfg.CONF.clear_override('plugin_dirs')
 
 
+class SyncThreadGroupManager(tools.DummyThreadGroupManager):
+    """Runs engine work at once, releasing stack locks as the real one does.
+
+    Heat's DummyThreadGroupManager never persists the deferred state of a
+    legacy stack, so a nested stack would stay IN_PROGRESS forever.
+    """
+
+    def start_with_lock(self, cnxt, stack, engine_id, func, *args, **kwargs):
+        lock = stack_lock.StackLock(cnxt, stack.id, engine_id)
+        lock.acquire()
+        return self.start_with_acquired_lock(stack, lock, func, *args,
+                                             **kwargs)
+
+    def start_with_acquired_lock(self, stack, lock, func, *args, **kwargs):
+        try:
+            func(*args, **kwargs)
+        finally:
+            if stack is not None and stack.defer_state_persist():
+                stack.persist_state_and_release_lock(lock.engine_id)
+            else:
+                lock.release()
+        return tools.DummyThread()
+
+    def stop_timers(self, stack_id):
+        pass
+
+    def stop(self, stack_id, graceful=False):
+        pass
+
+
 class HeatTestCase(common.HeatTestCase):
     """HeatTestCase whose stacks run nested stacks in this process."""
 
@@ -58,7 +91,7 @@ class HeatTestCase(common.HeatTestCase):
         cfg.CONF.set_default('environment_dir', _ENV_DIR)
         cfg.CONF.set_override('convergence_engine', False)
         engine = service.EngineService('test-host', 'test-topic')
-        engine.thread_group_mgr = tools.DummyThreadGroupManager()
+        engine.thread_group_mgr = SyncThreadGroupManager()
         engine.engine_id = 'test-engine'
         self.engine = engine
 
@@ -68,3 +101,17 @@ class HeatTestCase(common.HeatTestCase):
 
         self.patchobject(rpc_client.EngineClient, 'call', new=call)
         self.patchobject(rpc_client.EngineClient, 'cast', new=call)
+
+
+class TempFile(fixtures.Fixture):
+    """A temporary file holding ``text``, removed afterwards."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.text = text
+
+    def _setUp(self):
+        fd, self.path = tempfile.mkstemp(prefix='heat-cvm-')
+        with os.fdopen(fd, 'w') as f:
+            f.write(self.text)
+        self.addCleanup(os.unlink, self.path)

@@ -66,6 +66,45 @@ class FakeNova:
         self.volumes = _NovaVolumes(cloud)
 
 
+class _Server(Obj):
+    def __init__(self, cloud, **attrs):
+        super().__init__(**attrs)
+        self._cloud = cloud
+
+    def to_dict(self):
+        data = {k: v for k, v in self.__dict__.items() if k != '_cloud'}
+        data['addresses'] = self.addresses
+        return data
+
+    @property
+    def addresses(self):
+        # Nova's view of the ports Neutron has bound to this server.
+        addresses = collections.defaultdict(list)
+        for port in self._cloud.ports.values():
+            if port.get('device_id') != self.id:
+                continue
+            network = next(n for n, i in NETWORKS.items()
+                           if i == port['network_id'])
+            addresses[network].append({
+                'addr': port['fixed_ips'][0]['ip_address'], 'version': 4,
+                'OS-EXT-IPS:type': 'fixed',
+                'OS-EXT-IPS-MAC:mac_addr': port['mac_address']})
+        return dict(addresses)
+
+    def interface_detach(self, port_id):
+        self._cloud.ports[port_id]['device_id'] = ''
+
+    def interface_attach(self, port_id, net_id, fip):
+        self._cloud.ports[port_id]['device_id'] = self.id
+
+    def interface_list(self):
+        return [Obj(port_id=port['id'], net_id=port['network_id'],
+                    mac_addr=port['mac_address'],
+                    fixed_ips=port['fixed_ips'], port_state='ACTIVE')
+                for port in self._cloud.ports.values()
+                if port.get('device_id') == self.id]
+
+
 class _Limits:
     def get(self, reserved=False):
         absolute = {'maxServerMeta': 128, 'maxPersonality': 5,
@@ -101,25 +140,18 @@ class _Servers:
     def create(self, name, image, flavor, userdata=None, meta=None,
                nics=None, **kwargs):
         server_id = str(uuid.uuid4())
-        ports = [self.cloud.ports[nic['port-id']] for nic in nics or []]
-        addresses = collections.defaultdict(list)
-        for port in ports:
-            port['device_id'] = server_id
-            network = next(n for n, i in NETWORKS.items()
-                           if i == port['network_id'])
-            addresses[network].append({
-                'addr': port['fixed_ips'][0]['ip_address'], 'version': 4,
-                'OS-EXT-IPS:type': 'fixed',
-                'OS-EXT-IPS-MAC:mac_addr': port['mac_address']})
-        server = Obj(id=server_id, name=name, status='ACTIVE',
-                     image={'id': image}, flavor={'id': flavor},
-                     userdata=userdata, metadata=meta or {},
-                     addresses=dict(addresses), networks={},
-                     accessIPv4='', accessIPv6='',
-                     **{'OS-EXT-STS:task_state': None,
-                        'OS-EXT-SRV-ATTR:instance_name': name,
-                        'OS-EXT-SRV-ATTR:hypervisor_hostname': 'fake'})
+        for nic in nics or []:
+            self.cloud.ports[nic['port-id']]['device_id'] = server_id
+        server = _Server(
+            self.cloud, id=server_id, name=name, status='ACTIVE',
+            image={'id': image}, flavor={'id': flavor}, userdata=userdata,
+            metadata=meta or {}, networks={}, accessIPv4='', accessIPv6='',
+            **{'OS-EXT-STS:task_state': None,
+               'OS-EXT-SRV-ATTR:instance_name': name,
+               'OS-EXT-SRV-ATTR:hypervisor_hostname': 'fake'})
         self.cloud.servers[server_id] = server
+        if self.cloud.guests is not None:
+            self.cloud.guests.boot(server, userdata)
         return server
 
     def get(self, server_id):
@@ -157,6 +189,12 @@ class _NovaVolumes:
         self.cloud.volumes[volume_id]['status'] = 'in-use'
         self.cloud.volumes[volume_id]['server'] = server_id
         return Obj(id=volume_id)
+
+    def get_server_volume(self, server_id, volume_id):
+        volume = self.cloud.volumes.get(volume_id)
+        if volume is None or volume['server'] != server_id:
+            raise nova_exc.NotFound(404)
+        return Obj(id=volume_id, volumeId=volume_id, serverId=server_id)
 
     def delete_server_volume(self, server_id, volume_id):
         self.cloud.volumes[volume_id]['status'] = 'available'
@@ -196,10 +234,18 @@ class FakeNeutron:
             raise neutron_exc.NotFound()
 
     def create_security_group_rule(self, body):
-        rule = dict(body['security_group_rule'], id=str(uuid.uuid4()))
-        group = self.cloud.security_groups[rule['security_group_id']]
-        group['security_group_rules'].append(rule)
-        return {'security_group_rule': rule}
+        # Neutron takes one rule or, in bulk, a list of them.
+        rules = body.get('security_group_rules') or [
+            body['security_group_rule']]
+        created = []
+        for rule in rules:
+            rule = dict(rule, id=str(uuid.uuid4()))
+            group = self.cloud.security_groups[rule['security_group_id']]
+            group['security_group_rules'].append(rule)
+            created.append(rule)
+        if 'security_group_rules' in body:
+            return {'security_group_rules': created}
+        return {'security_group_rule': created[0]}
 
     def delete_security_group_rule(self, rule_id):
         for group in self.cloud.security_groups.values():
@@ -300,6 +346,8 @@ class FakeCloud:
     """State of the fake cloud, and the patches that put it behind Heat."""
 
     def __init__(self):
+        # Set by guests.SimulatedGuests: boots each new server's user data.
+        self.guests = None
         self.servers = {}
         self.ports = {}
         self.security_groups = {}
@@ -327,7 +375,7 @@ class FakeCloud:
                          return_value=self.neutron)
         test.patchobject(neutron.NeutronClientPlugin,
                          'find_resourceid_by_name_or_id',
-                         side_effect=_find_neutron)
+                         side_effect=self._find_neutron)
         test.patchobject(glance.GlanceClientPlugin, 'get_image',
                          side_effect=_get_image)
         test.patchobject(glance.GlanceClientPlugin,
@@ -341,6 +389,16 @@ class FakeCloud:
                          return_value=self.aodh)
         return self
 
+    def _find_neutron(self, resource_type, name, cmd_resource=None):
+        known = {'network': dict(NETWORKS, **{v: v for v in
+                                              NETWORKS.values()}),
+                 'port': {p: p for p in self.ports},
+                 'security_group': {g: g for g in self.security_groups}}
+        if name in known.get(resource_type, {}):
+            return known[resource_type][name]
+        raise exception.EntityNotFound(entity=resource_type.capitalize(),
+                                       name=name)
+
     def _get_volume(self, volume_id):
         if volume_id not in self.volumes:
             raise exception.EntityNotFound(entity='Volume', name=volume_id)
@@ -353,18 +411,6 @@ def _find_flavor(name):
     if name in FLAVORS.values():
         return name
     raise nova_exc.NotFound(404, 'Flavor %s could not be found.' % name)
-
-
-def _find_neutron(resource_type, name, cmd_resource=None):
-    if resource_type == 'network':
-        if name in NETWORKS:
-            return NETWORKS[name]
-        if name in NETWORKS.values():
-            return name
-        raise exception.EntityNotFound(entity='Network', name=name)
-    if resource_type == 'security_group':
-        return name
-    raise exception.EntityNotFound(entity=resource_type, name=name)
 
 
 def _get_image(name):

@@ -79,9 +79,12 @@ def test_memcached_boot_runs_exactly_the_container(tmp_path):
         '--env-file', '/run/heat-cvm/app/environment',
         '--publish', '11211:11211/tcp', 'memcached:1.6',
         'memcached', '-m', '64']
-    assert run.signals == [{'token': simulator.TOKEN, 'body': {
-        'status': 'SUCCESS', 'reason': 'container cvm-app is running',
-        'data': '', 'id': run.signals[0]['body']['id']}}]
+    assert run.signals == [{'token': simulator.TOKEN, 'path': '/signal',
+                            'body': {
+                                'status': 'SUCCESS',
+                                'reason': 'container cvm-app is running',
+                                'data': '',
+                                'id': run.signals[0]['body']['id']}}]
 
 
 def test_secrets_reach_only_a_root_only_file(tmp_path):
