@@ -23,7 +23,7 @@ import importlib.resources
 import json
 import re
 
-import yaml
+from heat_cvm import yamlutil
 
 GUEST_HELPER = '/usr/local/lib/heat-cvm/cvm-guest'
 CONFIG_ROOT = '/etc/heat-cvm'
@@ -226,23 +226,6 @@ def _write_file(path, content, permissions='0600', encoding=None):
     return entry
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes multi-line strings as literal blocks.
-
-    So the user data reads like the files it creates. PyYAML falls back to
-    quoting when a block cannot hold a string exactly.
-    """
-
-
-def _represent_str(dumper, value):
-    style = '|' if '\n' in value else None
-    return dumper.represent_scalar('tag:yaml.org,2002:str', value,
-                                   style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def render(spec, install_docker=False, allow_metadata_access=False):
     """The member's user data: a #cloud-config document (text).
 
@@ -279,9 +262,7 @@ def render(spec, install_docker=False, allow_metadata_access=False):
     if install_docker:
         document['package_update'] = True
         document['packages'] = ['docker.io', 'python3']
-    return '#cloud-config\n' + yaml.dump(
-        document, Dumper=_Dumper, default_flow_style=False, sort_keys=False,
-        width=2 ** 16)
+    return '#cloud-config\n' + yamlutil.dump(document)
 
 
 def placeholders(spec):

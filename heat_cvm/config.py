@@ -18,8 +18,8 @@ cvm_opts = [
     cfg.StrOpt('host_image',
                help=_('Glance image (name or ID) of the container host that '
                       'members boot when a template gives no host_image: a '
-                      'cloud-init guest with Docker, such as the one '
-                      'heat-cvm-build-host-image builds.')),
+                      'cloud-init guest with python3, systemd, iptables and '
+                      'Docker.')),
     cfg.StrOpt('flavor',
                help=_('Nova flavor of members when a template gives no '
                       'flavor.')),
