@@ -6,9 +6,12 @@ autoscaling, Aodh alarms. A member is itself a small template (a files-map
 entry, like any template resource): ports, volumes, the user data, the
 server and its wait condition.
 
-Secrets never appear in these templates: they are hidden parameters of the
-nested stack, passed down to each member and filled into the user data by
-OS::CVM::MemberConfig, whose events and outputs Heat never shows.
+Secrets never appear in these templates nor in any resource's properties
+(Heat shows those in events): OS::CVM::Container keeps them in its own
+resource data, encrypted and never shown, and each member's
+OS::CVM::MemberConfig fetches them from there when it fills the user data.
+The member template only carries a keyed digest of them, so that changing a
+secret changes the member definition and rolls the members.
 """
 
 from heat_cvm import cloudinit
@@ -17,9 +20,6 @@ HOT_VERSION = '2021-04-16'
 MEMBER_TEMPLATE = 'heat-cvm-member.yaml'
 MEMBER_CONFIG_TYPE = 'OS::CVM::MemberConfig'
 
-# Hidden parameters of the nested stack and of each member.
-SECRET_ENV_PARAM = 'secret_environment_b64'
-REGISTRY_PASSWORD_PARAM = 'registry_password_b64'
 
 # Metadata key that Ceilometer turns into the "server_group" attribute an
 # Aodh alarm selects the group's servers by.
@@ -34,15 +34,16 @@ OUTPUTS = ('servers', 'addresses', 'member_endpoints', 'scale_up_url',
 _NS_PER_PERCENT_SECOND = 10 ** 7
 
 
-def _hidden(description):
-    return {'type': 'string', 'hidden': True, 'default': '',
-            'description': description}
-
-
-def child_params(spec):
-    """The values of the nested stack's hidden parameters."""
-    return {SECRET_ENV_PARAM: cloudinit.secret_environment_b64(spec),
-            REGISTRY_PASSWORD_PARAM: cloudinit.registry_password_b64(spec)}
+def secret_values(spec):
+    """Placeholder -> secret value, for the secrets this spec has."""
+    values = {}
+    if spec.secret_environment:
+        values[cloudinit.SECRET_ENV_B64] = \
+            cloudinit.secret_environment_b64(spec)
+    if spec.registry_credentials:
+        values[cloudinit.REGISTRY_PASSWORD_B64] = \
+            cloudinit.registry_password_b64(spec)
+    return values
 
 
 def security_group(spec):
@@ -114,9 +115,6 @@ def _group(spec, member_type):
                 'properties': {
                     'security_group': {'get_resource': 'security_group'},
                     'server_group': {'get_param': 'OS::stack_id'},
-                    SECRET_ENV_PARAM: {'get_param': SECRET_ENV_PARAM},
-                    REGISTRY_PASSWORD_PARAM: {
-                        'get_param': REGISTRY_PASSWORD_PARAM},
                 }}}}
 
 
@@ -138,10 +136,6 @@ def child_template(spec, member_type=MEMBER_TEMPLATE):
         'heat_template_version': HOT_VERSION,
         'description': 'OS::CVM::Container %s: one container per server'
                        % spec.name,
-        'parameters': {
-            SECRET_ENV_PARAM: _hidden('Secret environment file, base64.'),
-            REGISTRY_PASSWORD_PARAM: _hidden('Registry password, base64.'),
-        },
         'resources': resources,
         'outputs': {
             'servers': _output('Server IDs', _member_outputs('server_id')),
@@ -200,11 +194,6 @@ def _config_values(spec):
     if spec.wait_for_ready:
         values[cloudinit.SIGNAL_URL] = {'get_attr': ['handle', 'endpoint']}
         values[cloudinit.SIGNAL_TOKEN] = {'get_attr': ['handle', 'token']}
-    if spec.secret_environment:
-        values[cloudinit.SECRET_ENV_B64] = {'get_param': SECRET_ENV_PARAM}
-    if spec.registry_credentials:
-        values[cloudinit.REGISTRY_PASSWORD_B64] = {
-            'get_param': REGISTRY_PASSWORD_PARAM}
     for volume in spec.volumes:
         if volume.size is not None:
             values[cloudinit.volume_placeholder(volume.index)] = {
@@ -240,10 +229,11 @@ def _endpoint(port):
                                             'ip_address']}}}}
 
 
-def member_template(spec, user_data):
+def member_template(spec, user_data, secrets_digest=''):
     """The template of one member, as a dict.
 
     :param user_data: ``cloudinit.render(spec, ...)``, placeholders and all.
+    :param secrets_digest: a keyed digest of the secrets' values.
     """
     resources = {'port_%d' % index: _port(network)
                  for index, network in enumerate(spec.server.networks)}
@@ -251,7 +241,9 @@ def member_template(spec, user_data):
     resources['user_data'] = {
         'type': MEMBER_CONFIG_TYPE,
         'properties': {'template': user_data,
-                       'values': _config_values(spec)}}
+                       'values': _config_values(spec),
+                       'secrets': sorted(secret_values(spec)),
+                       'secrets_digest': secrets_digest}}
     resources['server'] = _server(spec)
     if spec.wait_for_ready:
         resources['handle'] = {'type': 'OS::Heat::WaitConditionHandle'}
@@ -268,8 +260,6 @@ def member_template(spec, user_data):
         'parameters': {
             'security_group': {'type': 'string'},
             'server_group': {'type': 'string'},
-            SECRET_ENV_PARAM: _hidden('Secret environment file, base64.'),
-            REGISTRY_PASSWORD_PARAM: _hidden('Registry password, base64.'),
         },
         'resources': resources,
         'outputs': {

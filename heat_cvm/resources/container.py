@@ -8,8 +8,10 @@ StackValidationFailed, and the spec into a nested stack.
 """
 
 import hashlib
+import hmac
 import json
 import re
+import secrets as secrets_module
 
 from heat.common import exception
 from heat.engine import function
@@ -30,6 +32,11 @@ from heat_cvm import spec as spec_mod
 LOG = logging.getLogger(__name__)
 
 config.register_opts()
+
+# Resource data keys (stored with redact=True: encrypted, never shown).
+_SECRET_DATA_KEYS = {cloudinit.SECRET_ENV_B64: 'secret_environment_b64',
+                     cloudinit.REGISTRY_PASSWORD_B64: 'registry_password_b64'}
+_DIGEST_KEY = 'secrets_digest_key'
 
 _PATH_ITEM = re.compile(r'([^.\[\]]+)|\[(\d+)\]')
 
@@ -141,11 +148,44 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
 
     # -- spec -> nested stack ----------------------------------------------
 
+    # -- secrets: in resource data, encrypted, never shown --------------
+
+    def _store_secrets(self, spec):
+        values = blueprint.secret_values(spec)
+        for placeholder in (cloudinit.SECRET_ENV_B64,
+                            cloudinit.REGISTRY_PASSWORD_B64):
+            key = _SECRET_DATA_KEYS[placeholder]
+            if placeholder in values:
+                self.data_set(key, values[placeholder], redact=True)
+            else:
+                self.data_delete(key)
+        if _DIGEST_KEY not in self.data():
+            self.data_set(_DIGEST_KEY, secrets_module.token_hex(32),
+                          redact=True)
+
+    def secret_values(self):
+        """Placeholder -> secret value, for OS::CVM::MemberConfig."""
+        data = self.data()
+        return {placeholder: data[key]
+                for placeholder, key in _SECRET_DATA_KEYS.items()
+                if key in data}
+
+    def _secrets_digest(self, spec):
+        # Keyed, so that the digest in the member template (which Heat
+        # shows) tells nothing about the secrets, but changes with them.
+        key = self.data().get(_DIGEST_KEY) if self.id else None
+        if not key:
+            return ''
+        message = json.dumps(blueprint.secret_values(spec), sort_keys=True)
+        return hmac.new(key.encode(), message.encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
     def _member_template(self, spec):
         user_data = cloudinit.render(
             spec, install_docker=cfg.CONF.cvm.install_docker,
             allow_metadata_access=cfg.CONF.cvm.allow_metadata_access)
-        return blueprint.member_template(spec, user_data)
+        return blueprint.member_template(spec, user_data,
+                                         self._secrets_digest(spec))
 
     @staticmethod
     def _member_file_name(member):
@@ -160,13 +200,13 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         member = self._member_template(spec)
         name = self._member_file_name(member)
         template = blueprint.child_template(spec, member_type=name)
-        return spec, template, {name: json.dumps(member)}
+        return template, {name: json.dumps(member)}
 
     def child_template(self):
-        return self._templates()[1]
+        return self._templates()[0]
 
     def child_params(self):
-        return blueprint.child_params(self.container_spec())
+        return {}
 
     def _member_files_in_use(self):
         # During a rolling update the group holds members of the old
@@ -184,20 +224,18 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     def child_template_files(self, child_env):
         files = dict(super().child_template_files(child_env))
         files.update(self._member_files_in_use())
-        files.update(self._templates()[2])
+        files.update(self._templates()[1])
         return files
 
     def handle_create(self):
-        spec, template, _files = self._templates()
-        return self.create_with_template(template,
-                                         blueprint.child_params(spec))
+        self._store_secrets(self.container_spec())
+        return self.create_with_template(self.child_template(), {})
 
     def handle_update(self, json_snippet, tmpl_diff, prop_diff):
         self.properties = json_snippet.properties(self.properties_schema,
                                                   self.context)
-        spec, template, _files = self._templates()
-        return self.update_with_template(template,
-                                         blueprint.child_params(spec))
+        self._store_secrets(self.container_spec())
+        return self.update_with_template(self.child_template(), {})
 
     def _resolve_attribute(self, name):
         if name == 'endpoints':
@@ -205,6 +243,16 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
             return [endpoint for endpoints in per_member
                     for endpoint in endpoints or []]
         return super()._resolve_attribute(name)
+
+    def _show_resource(self):
+        # The "show" attribute: the nested stack as the API shows it (its
+        # hidden parameters masked).
+        identity = self.nested_identifier()
+        if identity is None:
+            return None
+        stacks = self.rpc_client().show_stack(self.context, dict(identity),
+                                              resolve_outputs=False)
+        return stacks[0] if stacks else None
 
     def get_reference_id(self):
         return self.resource_id or str(self.name)

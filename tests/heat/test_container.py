@@ -5,6 +5,7 @@ of tests/heat/cloud.py; each server's user data boots in a simulated guest
 whose own helper signals the wait condition (tests/heat/guests.py).
 """
 
+import base64
 import copy
 import json
 import logging
@@ -127,6 +128,34 @@ class ContainerStackTest(base.HeatTestCase):
             self.assertEqual({'MODE': 'cache', 'API_KEY': SECRET},
                              run.docker_runs[0]['environment'])
 
+    def test_cvm_options_fill_what_the_template_omits(self):
+        for name, value in (('flavor', 'm1.large'),
+                            ('host_image', 'cvm-host-v2'),
+                            ('network', 'public'), ('ready_timeout', 300)):
+            cfg.CONF.set_override(name, value, group='cvm')
+        tmpl = template()
+        properties = tmpl['resources']['app']['properties']
+        for name in ('flavor', 'host_image', 'networks'):
+            del properties[name]
+        stack = self.create(tmpl)
+        self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        for server in self.cloud.servers.values():
+            self.assertEqual({'id': 'f-large'}, server.flavor)
+            self.assertEqual({'id': cloud.IMAGES['cvm-host-v2'].id},
+                             server.image)
+        self.assertEqual({'net-public'}, {p['network_id'] for p in
+                                          self.cloud.ports.values()})
+        member = self.nested_stacks(stack)[-1]
+        self.assertEqual(300, member['ready'].properties['timeout'])
+
+    def test_show_attribute_is_the_nested_stack(self):
+        stack = self.create(template())
+        shown = stack['app'].FnGetAtt('show')
+        self.assertEqual(stack['app'].nested().id,
+                         shown['stack_identity']['stack_id'])
+        self.assertNotIn(SECRET, json.dumps(shown, default=str))
+
     def test_security_group_opens_exactly_the_published_ports(self):
         self.create(template(allowed_cidr='192.0.2.0/24'))
         (group,) = self.cloud.security_groups.values()
@@ -245,6 +274,20 @@ class ContainerStackTest(base.HeatTestCase):
         for argv in pulled:
             self.assertIn('memcached:1.6.21', argv)
 
+    def test_a_new_secret_rolls_the_members(self):
+        stack = self.create(template(wait_for_ready=False))
+        before = set(self.cloud.servers)
+        utils.update_stack(stack, template(wait_for_ready=False), params={
+            'api_key': 'a new key', 'registry_password': PASSWORD})
+        self.assertEqual((stack.UPDATE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        after = set(self.cloud.servers)
+        self.assertEqual(set(), before & after)
+        for run in self.guests.runs:
+            if run.server.id in after:
+                self.assertEqual('a new key', run.docker_runs[0][
+                    'environment']['API_KEY'])
+
     def test_autoscale_wires_alarms_to_the_policies(self):
         stack = self.create(template(scaling={
             'min_size': 1, 'max_size': 3,
@@ -291,6 +334,10 @@ class ContainerStackTest(base.HeatTestCase):
                          stack.status_reason)
         context = utils.dummy_context()
         stacks = [stack] + self.nested_stacks(stack)
+        # Also as the guest receives them, encoded.
+        secrets = [SECRET, PASSWORD, base64.b64encode(
+            PASSWORD.encode()).decode(), base64.b64encode(
+            ('API_KEY=%s\n' % SECRET).encode()).decode()]
         for each in stacks:
             identity = dict(each.identifier())
             shown = self.engine.show_stack(context, identity)[0]
@@ -306,8 +353,8 @@ class ContainerStackTest(base.HeatTestCase):
                              .rsplit('/', 1)[-1]})
                 texts.append(json.dumps(full, default=str))
             for text in texts:
-                self.assertNotIn(SECRET, text)
-                self.assertNotIn(PASSWORD, text)
+                for secret in secrets:
+                    self.assertNotIn(secret, text)
         # The secret reached the guests, in their root-only files.
         for run in self.guests.runs:
             self.assertEqual(SECRET,

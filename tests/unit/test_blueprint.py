@@ -1,0 +1,82 @@
+"""The nested stack's templates (pure)."""
+
+import json
+
+from heat_cvm import blueprint
+from heat_cvm import cloudinit
+from heat_cvm import spec as spec_mod
+
+SECRET = 'hunter2'
+
+
+def make_spec(**props):
+    props.setdefault('image', 'memcached:1.6')
+    props.setdefault('networks', ['private', 'public'])
+    return spec_mod.ContainerSpec.from_properties(props, {}, 'app')
+
+
+def test_group_policies_and_outputs():
+    tmpl = blueprint.child_template(make_spec(
+        scaling={'min_size': 1, 'max_size': 5, 'desired_capacity': 2,
+                 'cooldown': 30}), member_type='m.yaml')
+    group = tmpl['resources']['group']['properties']
+    assert (group['min_size'], group['max_size'], group['desired_capacity'],
+            group['cooldown']) == (1, 5, 2, 30)
+    assert group['resource']['type'] == 'm.yaml'
+    assert set(tmpl['resources']) == {'security_group', 'group', 'scale_up',
+                                      'scale_down'}
+    assert set(tmpl['outputs']) == set(blueprint.OUTPUTS)
+    assert 'parameters' not in tmpl
+
+
+def test_autoscale_adds_two_alarms():
+    tmpl = blueprint.child_template(make_spec(scaling={
+        'min_size': 1, 'max_size': 3, 'autoscale': {'meter': 'memory.usage',
+                                                    'scale_up_above': 800,
+                                                    'scale_down_below': 100}
+    }))
+    up = tmpl['resources']['scale_up_alarm']['properties']
+    assert (up['metric'], up['aggregation_method'], up['threshold']) == (
+        'memory.usage', 'mean', 800)
+    assert up['alarm_actions'] == [{'get_attr': ['scale_up', 'alarm_url']}]
+
+
+def test_member_has_a_port_per_network_and_waits_for_the_guest():
+    spec = make_spec(ports=[{'port': 80}], volumes=[
+        {'size': 1, 'mount_path': '/a'},
+        {'volume_id': 'vol-1', 'mount_path': '/b'}])
+    member = blueprint.member_template(spec, cloudinit.render(spec))
+    resources = member['resources']
+    assert {'port_0', 'port_1', 'volume_0', 'attachment_0', 'attachment_1',
+            'user_data', 'server', 'handle', 'ready'} == set(resources)
+    assert resources['attachment_1']['properties']['volume_id'] == 'vol-1'
+    assert resources['ready']['depends_on'] == ['server', 'attachment_0',
+                                                'attachment_1']
+    server = resources['server']['properties']
+    assert server['user_data'] == {'get_resource': 'user_data'}
+    assert server['networks'] == [{'port': {'get_resource': 'port_0'}},
+                                  {'port': {'get_resource': 'port_1'}}]
+    values = resources['user_data']['properties']['values']
+    assert set(values) == set(cloudinit.placeholders(spec))
+
+
+def test_no_secret_in_any_template():
+    spec = make_spec(secret_environment={'K': SECRET},
+                     registry_credentials={'username': 'u',
+                                           'password': SECRET})
+    member = blueprint.member_template(spec, cloudinit.render(spec),
+                                       secrets_digest='d1')
+    child = blueprint.child_template(spec)
+    assert SECRET not in json.dumps(member) + json.dumps(child)
+    config = member['resources']['user_data']['properties']
+    assert config['secrets'] == [cloudinit.REGISTRY_PASSWORD_B64,
+                                 cloudinit.SECRET_ENV_B64]
+    assert config['secrets_digest'] == 'd1'
+    assert set(blueprint.secret_values(spec)) == set(config['secrets'])
+
+
+def test_without_wait_for_ready_there_is_no_wait_condition():
+    spec = make_spec(wait_for_ready=False)
+    member = blueprint.member_template(spec, cloudinit.render(spec))
+    assert 'handle' not in member['resources']
+    assert 'ready' not in member['resources']
