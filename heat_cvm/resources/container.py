@@ -102,12 +102,15 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                 values, config.defaults(), resource_name=self.name,
                 glance_image_id=glance_id, registry=cfg.CONF.cvm.registry)
         except spec_mod.SpecError as exc:
-            raise exception.StackValidationFailed(
-                error=_('Property error'),
-                path=[self.stack.t.RESOURCES, self.name,
-                      self.stack.t.get_section_name('properties')]
-                + _error_path(exc.path),
-                message=exc.message)
+            raise self._property_error(_error_path(exc.path), exc.message)
+
+    def _property_error(self, path, message):
+        """The error Heat's own schema checks raise, at the same path."""
+        return exception.StackValidationFailed(
+            error=_('Property error'),
+            path=[self.stack.t.RESOURCES, self.name,
+                  self.stack.t.get_section_name('properties')] + path,
+            message=message)
 
     def _validate_secret_shapes(self):
         # Heat's own type errors print the offending value; for a secret
@@ -130,11 +133,8 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                                      _('password must be a string'))
 
     def _raise_secret_shape(self, name, message):
-        raise exception.StackValidationFailed(
-            error=_('Property error'),
-            path=[self.stack.t.RESOURCES, self.name,
-                  self.stack.t.get_section_name('properties'), name],
-            message=_('%s (the value given is not shown)') % message)
+        raise self._property_error(
+            [name], _('%s (the value given is not shown)') % message)
 
     def validate(self):
         self._validate_secret_shapes()
