@@ -1,6 +1,6 @@
 """Guests for the fake cloud's servers: user data run, signals relayed.
 
-Each server the fake Nova creates is booted with tests/guest/simulator.py:
+Each server the fake Nova creates is booted with tools/minicloud/guest_sim.py:
 its user data (as Heat gave it to Nova, placeholders filled by
 OS::CVM::MemberConfig) is written to a scratch root and its runcmd runs the
 real guest helper against recording stand-ins. The helper POSTs its
@@ -18,7 +18,7 @@ from heat.engine.clients.os import heat_plugin
 from heat.engine import stack as parser
 from heat.tests import utils
 
-from tests.guest import simulator
+from tools.minicloud import guest_sim as simulator
 
 
 class SimulatedGuests:

@@ -21,7 +21,7 @@ import pytest
 
 from heat_cvm import cloudinit
 from heat_cvm import spec as spec_mod
-from tests.guest import simulator
+from tools.minicloud import guest_sim as simulator
 
 NETWORKS = ['private']
 

@@ -1,9 +1,10 @@
 """Play a member's user data the way cloud-init would, in a scratch root.
 
-A stand-in for the guest, for unit tests: ``write_files`` entries are
+A stand-in for the guest, for the unit tests and the minicloud's guest
+runner (which has no VMs yet): ``write_files`` entries are
 written under the root (decoding b64 and gz+b64 as cloud-init does) and
 ``runcmd`` commands run with PATH holding only the recording docker,
-systemctl and iptables of tests/guest/stand_ins.py. The wait-condition
+systemctl and iptables of tools/minicloud/stand_ins.py. The wait-condition
 signal goes to a real HTTP server on 127.0.0.1 that records what the guest
 POSTs. The issue on real guests replaces this with cloud-init and VMs.
 """
@@ -132,10 +133,11 @@ def boot(user_data, root, values=None, fail_pull=None):
         return boot_filled(filled, root, server, fail_pull)
 
 
-def boot_filled(user_data, root, server, fail_pull=None):
+def boot_filled(user_data, root, server=None, fail_pull=None):
     """Boot user data as Nova holds it (placeholders already filled).
 
-    ``server`` is the signal_server() the user data's signal URL points at.
+    ``server`` is the signal_server() the user data's signal URL points at,
+    to record the signals; None when the URL is a real Heat API's.
     """
     bin_dir = os.path.join(root, '..', 'stand-in-bin')
     _install_stand_ins(bin_dir)
@@ -150,7 +152,7 @@ def boot_filled(user_data, root, server, fail_pull=None):
     if fail_pull:
         env['CVM_FAIL_PULL'] = fail_pull
     returncodes = []
-    first_signal = len(server.signals)
+    first_signal = len(server.signals) if server else 0
     for command in document.get('runcmd', []):
         assert isinstance(command, list), 'runcmd must be argv lists'
         if command[0] == cloudinit.PYTHON:
@@ -158,5 +160,5 @@ def boot_filled(user_data, root, server, fail_pull=None):
                        os.path.join(root, command[1].lstrip('/'))] + \
                 command[2:]
         returncodes.append(subprocess.call(command, env=env, timeout=120))
-    return Run(root, record, list(server.signals[first_signal:]),
-               returncodes)
+    signals = list(server.signals[first_signal:]) if server else []
+    return Run(root, record, signals, returncodes)

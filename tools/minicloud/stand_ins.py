@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Recording stand-ins for the guest's docker, systemctl, iptables, disks.
 
-Installed (by tests/guest/simulator.py) as executables named after the
+Installed (by tools/minicloud/guest_sim.py) as executables named after the
 command they stand in for, alone on PATH, so a command the user data runs
 that is not expected fails instead of running. Each call appends one JSON
 line to $CVM_RECORD: the command, its argv and, for ``docker run``, the

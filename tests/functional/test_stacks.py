@@ -1,0 +1,92 @@
+"""OS::CVM::Container through `openstack stack create` on the minicloud.
+
+A real heat-api and heat-engine (with heat-cvm on plugin_dirs), Keystone,
+Nova, Neutron and Glance; the guest runner plays each server's boot from
+the user data Nova holds, and the guest's own helper signals Heat.
+"""
+
+import uuid
+
+from tests.functional import conftest
+
+EXAMPLES = conftest.REPO / 'templates' / 'examples'
+
+
+def stack_name(prefix):
+    return '%s-%s' % (prefix, uuid.uuid4().hex[:6])
+
+
+def test_memcached_example_runs_and_deletes_cleanly(cloud):
+    before = cloud.counts()
+    name = stack_name('memcached')
+    cloud.openstack('stack', 'create', '--wait', '-t',
+                    str(EXAMPLES / 'memcached.yaml'), name)
+    stack = cloud.json('stack', 'show', name)
+    assert stack['stack_status'] == 'CREATE_COMPLETE', \
+        stack['stack_status_reason']
+
+    (server,) = [s for s in cloud.json('server', 'list', '--all-projects',
+                                       '--long', cloud='minicloud-admin')
+                 if s['ID'] in cloud.json('stack', 'output', 'show', name,
+                                          'servers')['output_value']]
+    address = next(iter(server['Networks'].values()))[0]
+    endpoints = cloud.json('stack', 'output', 'show', name,
+                           'endpoints')['output_value']
+    assert endpoints == ['%s:11211' % address]
+
+    # The guest ran exactly the container, and its signal made the stack.
+    record = cloud.guest_records()[server['ID']]
+    assert record['returncodes'] == [0]
+    runs = [c['argv'] for c in record['calls']
+            if c['cmd'] == 'docker' and c['argv'][0] == 'run']
+    assert len(runs) == 1 and 'memcached:1.6' in runs[0]
+
+    cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+    assert cloud.counts() == before
+
+
+def test_bad_property_fails_at_create_and_leaves_nothing(cloud):
+    before = cloud.counts()
+    result = cloud.openstack(
+        'stack', 'create', '-t', str(EXAMPLES / 'memcached.yaml'),
+        '--parameter', 'image=Memcached:1.6', stack_name('bad'),
+        check=False)
+    assert result.returncode != 0
+    # heat-api prints its validation errors as "Property error: : <path>:
+    # : <message>" (Heat's own errors too): check the path and the message.
+    assert 'Property error' in result.stderr
+    assert 'resources.memcached.properties.image' in result.stderr
+    assert ('"Memcached:1.6" is not a valid Docker image reference: the '
+            'repository name must be lowercase') in result.stderr
+    assert cloud.counts() == before
+
+
+def test_secret_never_reaches_heat_or_the_logs(cloud):
+    secret = 'pw-%s' % uuid.uuid4().hex
+    name = stack_name('secret')
+    # The generic template; flavor, host image and network come from the
+    # cloud's [cvm] options.
+    cloud.openstack('stack', 'create', '--wait', '-t',
+                    str(conftest.REPO / 'templates' / 'container.yaml'),
+                    '--parameter', 'image=busybox:1.36',
+                    '--parameter', 'command=["sleep", "infinity"]',
+                    '--parameter',
+                    'secret_environment={"ADMIN_PASSWORD": "%s"}' % secret,
+                    name)
+    try:
+        texts = [cloud.openstack('stack', 'show', name).stdout,
+                 cloud.openstack('stack', 'event', 'list', '--nested-depth',
+                                 '5', '-f', 'json', name).stdout,
+                 cloud.openstack('stack', 'resource', 'list', '-n', '5',
+                                 name).stdout]
+        for log in (cloud.state / 'logs').glob('*.log'):
+            texts.append(log.read_text(errors='replace'))
+        for text in texts:
+            assert secret not in text
+        # ...but the guest got it, in its root-only env file.
+        found = [r for r in cloud.guest_records().values()
+                 if any(c.get('environment', {}).get('ADMIN_PASSWORD')
+                        == secret for c in r['calls'])]
+        assert found
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)

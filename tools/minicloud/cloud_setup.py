@@ -1,0 +1,150 @@
+"""The minicloud's contents, made through the APIs (openstacksdk).
+
+Run by minicloud.py with the services' venv, in three steps:
+
+  identity   clouds.yaml; projects, users, roles, Heat's stack-user domain,
+             the service catalog
+  compute    wait until nova-compute registered its resource provider
+  resources  flavor m1.small, a shared network "private" with a subnet, the
+             container-host image "cvm-host"; wait for heat-engine
+"""
+
+import argparse
+import json
+import pathlib
+import time
+
+import openstack
+import yaml
+
+
+def services(ports):
+    """name, type and URL of each service in the catalog."""
+    return [
+        ('heat', 'orchestration',
+         'http://127.0.0.1:%d/v1/%%(tenant_id)s' % ports['heat']),
+        ('glance', 'image', 'http://127.0.0.1:%d' % ports['glance']),
+        ('placement', 'placement', 'http://127.0.0.1:%d' % ports['placement']),
+        ('nova', 'compute', 'http://127.0.0.1:%d/v2.1' % ports['nova']),
+        ('neutron', 'network', 'http://127.0.0.1:%d' % ports['neutron']),
+    ]
+
+
+def write_clouds_yaml(state, ports):
+    auth_url = 'http://127.0.0.1:%d/v3' % ports['keystone']
+
+    def cloud(user, password, project):
+        return {'auth': {'auth_url': auth_url, 'username': user,
+                         'password': password, 'project_name': project,
+                         'user_domain_name': 'Default',
+                         'project_domain_name': 'Default'},
+                'region_name': 'RegionOne', 'identity_api_version': 3}
+    clouds = {'clouds': {'minicloud-admin': cloud('admin', 'admin', 'admin'),
+                         'minicloud': cloud('demo', 'demo', 'demo')}}
+    (state / 'clouds.yaml').write_text(yaml.safe_dump(clouds))
+
+
+def connect(state, cloud='minicloud-admin'):
+    config = openstack.config.OpenStackConfig(
+        config_files=[str(state / 'clouds.yaml')])
+    return openstack.connection.Connection(
+        config=config.get_one(cloud=cloud))
+
+
+def identity(conn, ports):
+    idc = conn.identity
+
+    def project(name, domain_id='default'):
+        return (idc.find_project(name, domain_id=domain_id)
+                or idc.create_project(name=name, domain_id=domain_id))
+
+    def user(name, password, domain_id='default'):
+        return (idc.find_user(name, domain_id=domain_id)
+                or idc.create_user(name=name, password=password,
+                                   domain_id=domain_id))
+
+    def role(name):
+        return idc.find_role(name) or idc.create_role(name=name)
+
+    admin, member, service = role('admin'), role('member'), role('service')
+    services_project = project('service')
+    idc.assign_project_role_to_user(project('demo'), user('demo', 'demo'),
+                                    member)
+    # Heat's stack-user domain: wait conditions sign with its users.
+    heat_domain = (idc.find_domain('heat')
+                   or idc.create_domain(name='heat'))
+    idc.assign_domain_role_to_user(
+        heat_domain, user('heat_domain_admin', 'heatdomain',
+                          heat_domain.id), admin)
+    role('heat_stack_user')
+    role('heat_stack_owner')
+    for name, service_type, url in services(ports):
+        account = user(name, name)
+        idc.assign_project_role_to_user(services_project, account, admin)
+        # keystonemiddleware refuses a service token without this role.
+        idc.assign_project_role_to_user(services_project, account, service)
+        entry = (idc.find_service(name)
+                 or idc.create_service(name=name, type=service_type))
+        have = {e.interface for e in idc.endpoints(service_id=entry.id)}
+        for interface in {'public', 'internal', 'admin'} - have:
+            idc.create_endpoint(service_id=entry.id, interface=interface,
+                                url=url, region_id='RegionOne')
+
+
+def wait(check, what, timeout=180):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except openstack.exceptions.SDKException:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit('%s not ready after %d s' % (what, timeout))
+        time.sleep(1)
+
+
+def compute(conn):
+    wait(lambda: list(conn.placement.resource_providers()),
+         'the compute node in placement')
+
+
+def resources(conn, state):
+    if not conn.compute.find_flavor('m1.small'):
+        conn.compute.create_flavor(name='m1.small', ram=512, vcpus=1,
+                                   disk=1)
+    network = conn.network.find_network('private')
+    if network is None:
+        network = conn.network.create_network(name='private', shared=True)
+        conn.network.create_subnet(network_id=network.id, name='private',
+                                   ip_version=4, cidr='10.0.0.0/22')
+    if conn.image.find_image('cvm-host') is None:
+        # The fake virt driver boots nothing: any bytes make an image.
+        disk = state / 'data' / 'cvm-host.raw'
+        disk.write_bytes(b'\0' * 1024 * 1024)
+        conn.image.create_image(name='cvm-host', filename=str(disk),
+                                disk_format='raw', container_format='bare',
+                                visibility='public')
+    wait(lambda: any(s['status'] == 'up' for s in conn.orchestration.get(
+        '/services').json()['services']), 'heat-engine')
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('step', choices=('identity', 'compute', 'resources'))
+    parser.add_argument('--state', type=pathlib.Path, required=True)
+    parser.add_argument('--ports', type=json.loads, required=True)
+    args = parser.parse_args()
+    if args.step == 'identity':
+        write_clouds_yaml(args.state, args.ports)
+    conn = connect(args.state)
+    if args.step == 'identity':
+        identity(conn, args.ports)
+    elif args.step == 'compute':
+        compute(conn)
+    else:
+        resources(conn, args.state)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,426 @@
+#!/usr/bin/env python3
+"""minicloud: a real OpenStack control plane on one small machine.
+
+    python3 tools/minicloud/minicloud.py up      # idempotent; says how to use
+    python3 tools/minicloud/minicloud.py status  # each service's health
+    python3 tools/minicloud/minicloud.py down    # stop all, drop what it made
+
+Keystone, Glance, Placement, Nova (fake virt driver), Neutron (ML2 with a
+bind-everything mechanism driver instead of agents) and Heat with heat-cvm
+on its plugin_dirs, from PyPI, in their own venv, each API under uwsgi on
+127.0.0.1, on the machine's MariaDB and RabbitMQ (databases and vhost named
+minicloud_*). A guest runner plays each container host's guest (see
+guest_runner.py). State, config and logs live in $MINICLOUD_STATE
+(default: .minicloud in the checkout). Standard library only: it runs
+before the services' venv exists.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import signal
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+STATE = pathlib.Path(os.environ.get('MINICLOUD_STATE', REPO / '.minicloud'))
+VENV = STATE / 'venv'
+UPPER_CONSTRAINTS = REPO / 'tools' / 'upper-constraints.txt'
+
+# Below 32768 (the kernel hands higher ports to clients) and away from the
+# usual ones, which something else on the machine may hold.
+# MINICLOUD_PORT_OFFSET and MINICLOUD_NAME let two clouds run side by side.
+_OFFSET = int(os.environ.get('MINICLOUD_PORT_OFFSET', '0'))
+PORTS = {name: port + _OFFSET for name, port in {
+    'keystone': 15000, 'heat': 18004, 'heat_cfn': 18000, 'glance': 19292,
+    'placement': 18778, 'nova': 18774, 'neutron': 19696}.items()}
+NAME = os.environ.get('MINICLOUD_NAME', 'minicloud')
+if not NAME.startswith('minicloud'):
+    raise SystemExit('MINICLOUD_NAME must start with "minicloud"')
+DB = 'mysql+pymysql://root:@127.0.0.1:3306'
+VHOST = NAME
+MQ = 'rabbit://guest:guest@127.0.0.1:5672/%s' % VHOST
+DATABASES = ('keystone', 'heat', 'glance', 'placement', 'nova', 'nova_api',
+             'nova_cell0', 'neutron')
+KEYSTONE_URL = 'http://127.0.0.1:%d' % PORTS['keystone']
+
+
+def log(message):
+    print('minicloud: %s' % message, flush=True)
+
+
+# -- install -----------------------------------------------------------------
+
+def venv_bin(name):
+    return str(VENV / 'bin' / name)
+
+
+def install():
+    """The services' venv, and heat-cvm installed in it like an operator."""
+    if not (VENV / 'bin' / 'python').exists():
+        subprocess.run([sys.executable, '-m', 'venv', str(VENV)], check=True)
+    stamp = VENV / '.minicloud-requirements'
+    wanted = (HERE / 'requirements.txt').read_text()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        log('installing the services (a few minutes the first time)')
+        subprocess.run([venv_bin('pip'), 'install', '-q', '-c',
+                        str(UPPER_CONSTRAINTS), '-r',
+                        str(HERE / 'requirements.txt'),
+                        str(HERE / 'ml2_bind_all')], check=True)
+        stamp.write_text(wanted)
+    subprocess.run([venv_bin('pip'), 'install', '-q', '--no-deps',
+                    '--force-reinstall', str(REPO)], check=True)
+
+
+def plugin_dir():
+    return subprocess.run(
+        [venv_bin('python'), '-c', 'import heat_cvm.plugin, os; '
+         'print(os.path.dirname(heat_cvm.plugin.__file__))'],
+        check=True, capture_output=True, text=True).stdout.strip()
+
+
+# -- configuration -----------------------------------------------------------
+
+def _template(name):
+    return string.Template((HERE / 'etc' / name).read_text())
+
+
+def config_values():
+    values = {'state': str(STATE), 'db': DB, 'mq': MQ, 'name': NAME,
+              'keystone_url': KEYSTONE_URL, 'plugin_dir': plugin_dir()}
+    values.update({'port_%s' % k: v for k, v in PORTS.items()})
+    for service in ('heat', 'glance', 'placement', 'nova', 'neutron'):
+        values['authtoken_%s' % service] = _template(
+            'authtoken.inc').substitute(values, service=service).strip()
+    values['nova_common'] = _template('nova-common.inc').substitute(
+        values).strip()
+    return values
+
+
+CONFIG_FILES = {  # target under $STATE/etc -> template under etc/
+    'keystone/keystone.conf': 'keystone.conf',
+    'heat/heat.conf': 'heat.conf',
+    'heat/api-paste.ini': 'heat-api-paste.ini',
+    'glance/glance-api.conf': 'glance-api.conf',
+    'glance/glance-api-paste.ini': 'glance-api-paste.ini',
+    'placement/placement.conf': 'placement.conf',
+    'nova/nova.conf': 'nova.conf',
+    'nova/api-paste.ini': 'nova-api-paste.ini',
+    'nova-compute/nova-compute.conf': 'nova-compute.conf',
+    'neutron/neutron.conf': 'neutron.conf',
+    'neutron/ml2_conf.ini': 'ml2_conf.ini',
+    'neutron/api-paste.ini': 'neutron-api-paste.ini',
+}
+
+
+def write_configs():
+    values = config_values()
+    for target, name in CONFIG_FILES.items():
+        path = STATE / 'etc' / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_template(name).substitute(values))
+    for path in ('data/keystone/fernet-keys', 'data/keystone/credential-keys',
+                 'data/glance/images', 'data/glance/staging',
+                 'data/glance/tasks', 'data/nova/instances', 'data/nova/lock',
+                 'data/neutron/lock', 'logs', 'run', 'guests'):
+        (STATE / path).mkdir(parents=True, exist_ok=True)
+
+
+# -- services ----------------------------------------------------------------
+
+def etc(path):
+    return str(STATE / 'etc' / path)
+
+
+def uwsgi(port, module, env=(), pyargv=None):
+    argv = [venv_bin('uwsgi'), '--http-socket', '127.0.0.1:%d' % port,
+            '--module', module, '--master', '--processes', '1',
+            '--threads', '1', '--enable-threads', '--lazy-apps',
+            '--die-on-term', '--buffer-size', '65535',
+            '--add-header', 'Connection: close',
+            '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all']
+    for item in env:
+        argv += ['--env', item]
+    if pyargv:
+        # heat's wsgi apps read their config file from sys.argv.
+        argv += ['--pyargv', pyargv]
+    return argv
+
+
+def services():
+    """name -> (argv, health URL or None), in start order."""
+    nova_conf = ['--config-file', etc('nova/nova.conf')]
+    return {
+        'keystone': (uwsgi(PORTS['keystone'], 'keystone.wsgi.api:application',
+                           ['OS_KEYSTONE_CONFIG_DIR=' + etc('keystone')]),
+                     KEYSTONE_URL + '/v3'),
+        'heat-engine': ([venv_bin('heat-engine'), '--config-file',
+                         etc('heat/heat.conf')], None),
+        'heat-api': (uwsgi(PORTS['heat'], 'heat.wsgi.api:application',
+                           pyargv='--config-file ' + etc('heat/heat.conf')),
+                     'http://127.0.0.1:%d/' % PORTS['heat']),
+        'glance': (uwsgi(PORTS['glance'], 'glance.wsgi.api:application',
+                         ['OS_GLANCE_CONFIG_DIR=' + etc('glance')]),
+                   'http://127.0.0.1:%d/' % PORTS['glance']),
+        'placement': (uwsgi(PORTS['placement'],
+                            'placement.wsgi.api:application',
+                            ['OS_PLACEMENT_CONFIG_DIR=' + etc('placement')]),
+                      'http://127.0.0.1:%d/' % PORTS['placement']),
+        'neutron': (uwsgi(PORTS['neutron'], 'neutron.wsgi.api:application',
+                          ['OS_NEUTRON_CONFIG_DIR=' + etc('neutron'),
+                           'OS_NEUTRON_CONFIG_FILES='
+                           'neutron.conf;ml2_conf.ini']),
+                    'http://127.0.0.1:%d/' % PORTS['neutron']),
+        'nova-api': (uwsgi(PORTS['nova'],
+                           'nova.wsgi.osapi_compute:application',
+                           ['OS_NOVA_CONFIG_DIR=' + etc('nova')]),
+                     'http://127.0.0.1:%d/' % PORTS['nova']),
+        'nova-conductor': ([venv_bin('nova-conductor')] + nova_conf, None),
+        'nova-scheduler': ([venv_bin('nova-scheduler')] + nova_conf, None),
+        'nova-compute': ([venv_bin('nova-compute'), '--config-file',
+                          etc('nova-compute/nova-compute.conf')], None),
+        'guest-runner': ([venv_bin('python'), str(HERE / 'guest_runner.py'),
+                          '--state', str(STATE)], None),
+    }
+
+
+def pid_file(name):
+    return STATE / 'run' / ('%s.pid' % name)
+
+
+def running_pid(name):
+    try:
+        pid = int(pid_file(name).read_text())
+        os.killpg(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def start(name, argv):
+    with open(STATE / 'logs' / ('%s.log' % name), 'ab') as out:
+        # Its own session: uwsgi and oslo rewrite process titles, so the
+        # process group recorded here is how it is found and stopped.
+        process = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(STATE),
+            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    pid_file(name).write_text(str(process.pid))
+
+
+def stop(name):
+    pid = running_pid(name)
+    if pid is not None:
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and running_pid(name):
+            time.sleep(0.2)
+        if running_pid(name):
+            os.killpg(pid, signal.SIGKILL)
+    pid_file(name).unlink(missing_ok=True)
+
+
+def answers(url):
+    try:
+        urllib.request.urlopen(url, timeout=5)
+        return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer: the API is up (auth is another matter)
+    except OSError:
+        return False
+
+
+def wait_for(check, what, timeout=180):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit('minicloud: %s not ready after %d s; see %s'
+                             % (what, timeout, STATE / 'logs'))
+        time.sleep(0.5)
+
+
+# -- databases and message queue ---------------------------------------------
+
+def mysql(sql):
+    subprocess.run(['mysql', '-uroot', '-h127.0.0.1', '-e', sql], check=True)
+
+
+def rabbitmqctl(*args, check=True):
+    subprocess.run(['rabbitmqctl', '-q'] + list(args), check=check,
+                   capture_output=True)
+
+
+def create_stores():
+    for name in DATABASES:
+        mysql('CREATE DATABASE IF NOT EXISTS %s_%s CHARACTER SET utf8'
+              % (NAME, name))
+    rabbitmqctl('add_vhost', VHOST, check=False)
+    rabbitmqctl('set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*')
+
+
+def drop_stores():
+    for name in DATABASES:
+        mysql('DROP DATABASE IF EXISTS %s_%s' % (NAME, name))
+    rabbitmqctl('delete_vhost', VHOST, check=False)
+
+
+def run_tool(*argv, log_name):
+    with open(STATE / 'logs' / ('%s.log' % log_name), 'ab') as out:
+        subprocess.run([venv_bin(argv[0])] + list(argv[1:]), check=True,
+                       stdout=out, stderr=subprocess.STDOUT, cwd=str(STATE))
+
+
+def sync_databases():
+    kc = ['--config-file', etc('keystone/keystone.conf')]
+    run_tool('keystone-manage', *kc, 'db_sync', log_name='keystone-manage')
+    for what in ('fernet_setup', 'credential_setup'):
+        run_tool('keystone-manage', *kc, what, '--keystone-user', 'root',
+                 '--keystone-group', 'root', log_name='keystone-manage')
+    urls = []
+    for interface in ('admin', 'internal', 'public'):
+        urls += ['--bootstrap-%s-url' % interface, KEYSTONE_URL + '/v3/']
+    run_tool('keystone-manage', *kc, 'bootstrap', '--bootstrap-password',
+             'admin', '--bootstrap-region-id', 'RegionOne', *urls,
+             log_name='keystone-manage')
+    nova = ['--config-file', etc('nova/nova.conf')]
+    jobs = [
+        ['heat-manage', '--config-file', etc('heat/heat.conf'), 'db_sync'],
+        ['glance-manage', '--config-dir', etc('glance'), 'db_sync'],
+        ['placement-manage', '--config-file', etc('placement/placement.conf'),
+         'db', 'sync'],
+        ['neutron-db-manage', '--config-file', etc('neutron/neutron.conf'),
+         '--config-file', etc('neutron/ml2_conf.ini'), 'upgrade', 'heads'],
+    ]
+    processes = [subprocess.Popen(
+        [venv_bin(job[0])] + job[1:], cwd=str(STATE),
+        stdout=open(STATE / 'logs' / ('%s.log' % job[0]), 'ab'),
+        stderr=subprocess.STDOUT) for job in jobs]
+    run_tool('nova-manage', *nova, 'api_db', 'sync', log_name='nova-manage')
+    run_tool('nova-manage', *nova, 'cell_v2', 'map_cell0',
+             '--database_connection',
+             '%s/%s_nova_cell0?charset=utf8' % (DB, NAME),
+             log_name='nova-manage')
+    run_tool('nova-manage', *nova, 'cell_v2', 'create_cell', '--name',
+             'cell1', log_name='nova-manage')
+    run_tool('nova-manage', *nova, 'db', 'sync', log_name='nova-manage')
+    for job, process in zip(jobs, processes):
+        if process.wait():
+            raise SystemExit('minicloud: %s failed; see %s' % (
+                ' '.join(job[:2]), STATE / 'logs'))
+
+
+# -- commands ----------------------------------------------------------------
+
+def clouds_yaml():
+    return STATE / 'clouds.yaml'
+
+
+def healthy():
+    for name, (_argv, url) in services().items():
+        if running_pid(name) is None or (url and not answers(url)):
+            return False
+    return True
+
+
+def setup_cloud(step):
+    run_tool('python', str(HERE / 'cloud_setup.py'), step, '--state',
+             str(STATE), '--ports', json.dumps(PORTS),
+             log_name='cloud-setup')
+
+
+def cmd_up(args):
+    started = time.monotonic()
+    install()
+    if clouds_yaml().exists() and healthy():
+        log('already up')
+        return print_usage()
+    cmd_down(args, keep_venv=True)
+    write_configs()
+    create_stores()
+    sync_databases()
+    table = services()
+    start('keystone', table['keystone'][0])
+    wait_for(lambda: answers(table['keystone'][1]), 'keystone')
+    setup_cloud('identity')
+    for name, (argv, _url) in table.items():
+        if name not in ('keystone', 'guest-runner'):
+            start(name, argv)
+    for name, (_argv, url) in table.items():
+        if url:
+            wait_for(lambda url=url: answers(url), name)
+    setup_cloud('compute')   # waits for the compute node, maps it to cell1
+    run_tool('nova-manage', '--config-file', etc('nova/nova.conf'),
+             'cell_v2', 'discover_hosts', log_name='nova-manage')
+    setup_cloud('resources')  # flavor, network, images; waits for heat
+    start('guest-runner', table['guest-runner'][0])
+    log('up in %.0f s' % (time.monotonic() - started))
+    print_usage()
+
+
+def print_usage():
+    print('export OS_CLIENT_CONFIG_FILE=%s\n'
+          'export OS_CLOUD=minicloud          # demo project, role member\n'
+          '# or OS_CLOUD=minicloud-admin; logs in %s'
+          % (clouds_yaml(), STATE / 'logs'))
+
+
+def cmd_status(args):
+    ok = True
+    for name, (_argv, url) in services().items():
+        pid = running_pid(name)
+        state = 'running' if pid else 'stopped'
+        if pid and url:
+            state = 'healthy' if answers(url) else 'not answering'
+        ok = ok and state in ('running', 'healthy')
+        print('%-15s %-14s pid %s' % (name, state, pid or '-'))
+    return 0 if ok else 1
+
+
+def cmd_down(args, keep_venv=True):
+    if STATE.exists():
+        for name in reversed(list(services_names())):
+            stop(name)
+    drop_stores()
+    for path in ('etc', 'data', 'run', 'guests', 'clouds.yaml'):
+        target = STATE / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    if not keep_venv and VENV.exists():
+        shutil.rmtree(VENV)
+
+
+def services_names():
+    # Without the venv, services() cannot run; the names are fixed.
+    return ('keystone', 'heat-engine', 'heat-api', 'glance', 'placement',
+            'neutron', 'nova-api', 'nova-conductor', 'nova-scheduler',
+            'nova-compute', 'guest-runner')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    commands = parser.add_subparsers(dest='command', required=True)
+    commands.add_parser('up', help='start the cloud (idempotent)')
+    commands.add_parser('status', help="each service's health")
+    down = commands.add_parser('down', help='stop it and drop its data')
+    down.add_argument('--purge', action='store_true',
+                      help='also remove the services venv')
+    args = parser.parse_args(argv)
+    STATE.mkdir(parents=True, exist_ok=True)
+    if args.command == 'up':
+        return cmd_up(args)
+    if args.command == 'status':
+        return cmd_status(args)
+    return cmd_down(args, keep_venv=not args.purge)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
