@@ -19,6 +19,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 import pytest
 
+from heat_cvm import blueprint
 from heat_cvm import cloudinit
 from heat_cvm import spec as spec_mod
 from tools.minicloud import guest_sim as simulator
@@ -35,13 +36,8 @@ def make_spec(**props):
 def boot(spec, tmp_path, **kwargs):
     root = tmp_path / 'root'
     root.mkdir()
-    values = {}
-    if spec.secret_environment:
-        values[cloudinit.SECRET_ENV_B64] = \
-            cloudinit.secret_environment_b64(spec)
-    if spec.registry_credentials:
-        values[cloudinit.REGISTRY_PASSWORD_B64] = \
-            cloudinit.registry_password_b64(spec)
+    # The secrets, as OS::CVM::MemberConfig fills them in.
+    values = blueprint.secret_values(spec)
     return simulator.boot(cloudinit.render(spec), str(root), values,
                           **kwargs)
 
