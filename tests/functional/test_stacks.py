@@ -90,3 +90,59 @@ def test_secret_never_reaches_heat_or_the_logs(cloud):
         assert found
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def container(cloud, name, *parameters, wait=True, check=True):
+    """Create a stack from templates/container.yaml."""
+    args = ['stack', 'create', '-t',
+            str(conftest.REPO / 'templates' / 'container.yaml')]
+    for parameter in parameters:
+        args += ['--parameter', parameter]
+    if wait:
+        args.append('--wait')
+    return cloud.openstack(*(args + [name]), check=check)
+
+
+def test_a_failing_guest_fails_the_stack_with_its_reason(cloud):
+    name = stack_name('nopull')
+    container(cloud, name, 'image=registry.invalid/nothing:1',
+              'command=["true"]', check=False)
+    try:
+        stack = cloud.json('stack', 'show', name)
+        assert stack['stack_status'] == 'CREATE_FAILED'
+        reason = stack['stack_status_reason']
+        assert 'docker pull registry.invalid/nothing' in reason
+        assert 'no such host' in reason
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
+    archive = tmp_path / 'app.tar'
+    archive.write_bytes(b'not really a docker save archive')
+    image = cloud.json('image', 'create', '--container-format', 'docker',
+                       '--disk-format', 'raw', '--file', str(archive),
+                       stack_name('app-docker'))
+    bare = cloud.json('image', 'create', '--container-format', 'bare',
+                      '--disk-format', 'raw', '--file', str(archive),
+                      stack_name('app-bare'))
+    name = stack_name('glance')
+    try:
+        refused = container(cloud, stack_name('bare'),
+                            'glance_image=%s' % bare['name'], wait=False,
+                            check=False)
+        assert refused.returncode != 0
+        assert ('Glance image "%s" has container_format "bare", not '
+                '"docker": it does not hold a Docker image' % bare['name']
+                ) in refused.stderr
+        container(cloud, name, 'glance_image=%s' % image['name'],
+                  'command=["true"]')
+        servers = cloud.json('stack', 'output', 'show', name,
+                             'servers')['output_value']
+        record = cloud.guest_records()[servers[0]]
+        pulls = [c['argv'] for c in record['calls']
+                 if c['cmd'] == 'docker' and c['argv'][0] == 'pull']
+        assert pulls == [['pull', '127.0.0.1:5000/%s' % image['id']]]
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+        cloud.openstack('image', 'delete', image['id'], bare['id'])

@@ -9,7 +9,8 @@ environment the container would get from its --env-file arguments (read
 the way docker reads them: KEY=VALUE taken literally).
 
 $CVM_FAIL_PULL makes ``docker pull`` of that image fail like a registry
-that does not have it.
+that does not have it; an image on a registry under the reserved ".invalid"
+domain fails the way an unknown registry host does.
 """
 
 import json
@@ -73,6 +74,12 @@ def docker(argv):
     if command == 'pull' and argv[-1] == os.environ.get('CVM_FAIL_PULL'):
         print('Error response from daemon: manifest for %s not found: '
               'manifest unknown' % argv[-1], file=sys.stderr)
+        return 1
+    registry = argv[-1].split('/')[0] if command == 'pull' else ''
+    if registry.split(':')[0].endswith('.invalid'):
+        print('Error response from daemon: Get "https://%s/v2/": dial tcp: '
+              'lookup %s: no such host' % (registry, registry.split(':')[0]),
+              file=sys.stderr)
         return 1
     if command == 'inspect':
         ran = any(e['cmd'] == 'docker' and e['argv'][0] == 'run'
