@@ -5,6 +5,8 @@ Nova, Neutron and Glance; the guest runner plays each server's boot from
 the user data Nova holds, and the guest's own helper signals Heat.
 """
 
+import time
+import urllib.request
 import uuid
 
 from tests.functional import conftest
@@ -146,3 +148,32 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
         cloud.openstack('image', 'delete', image['id'], bare['id'])
+
+
+def output(cloud, name, key):
+    return cloud.json('stack', 'output', 'show', name, key)['output_value']
+
+
+def wait_for_size(cloud, name, size, timeout=180):
+    deadline = time.monotonic() + timeout
+    while output(cloud, name, 'current_size') != size:
+        assert time.monotonic() < deadline, 'size never reached %d' % size
+        time.sleep(3)
+
+
+def test_scale_urls_resize_the_group(cloud):
+    name = stack_name('scale')
+    container(cloud, name, 'image=busybox:1.36', 'command=["true"]',
+              'min_size=1', 'max_size=3', 'cooldown=0')
+    try:
+        assert output(cloud, name, 'current_size') == 1
+        # A plain POST, as Aodh or a user's script does: the URL is signed.
+        for url_key, size in (('scale_up_url', 2), ('scale_down_url', 1)):
+            request = urllib.request.Request(output(cloud, name, url_key),
+                                             data=b'', method='POST')
+            with urllib.request.urlopen(request, timeout=60) as response:
+                assert response.status == 200
+            wait_for_size(cloud, name, size)
+        assert len(output(cloud, name, 'servers')) == 1
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)

@@ -23,6 +23,8 @@ def services(ports):
     return [
         ('heat', 'orchestration',
          'http://127.0.0.1:%d/v1/%%(tenant_id)s' % ports['heat']),
+        ('heat-cfn', 'cloudformation',
+         'http://127.0.0.1:%d/v1' % ports['heat_cfn']),
         ('glance', 'image', 'http://127.0.0.1:%d' % ports['glance']),
         ('placement', 'placement', 'http://127.0.0.1:%d' % ports['placement']),
         ('nova', 'compute', 'http://127.0.0.1:%d/v2.1' % ports['nova']),
@@ -79,7 +81,7 @@ def identity(conn, ports):
     role('heat_stack_user')
     role('heat_stack_owner')
     for name, service_type, url in services(ports):
-        account = user(name, name)
+        account = user(name.split('-')[0], name.split('-')[0])
         idc.assign_project_role_to_user(services_project, account, admin)
         # keystonemiddleware refuses a service token without this role.
         idc.assign_project_role_to_user(services_project, account, service)

@@ -166,6 +166,11 @@ def services():
         'heat-api': (uwsgi(PORTS['heat'], 'heat.wsgi.api:application',
                            pyargv='--config-file ' + etc('heat/heat.conf')),
                      'http://127.0.0.1:%d/' % PORTS['heat']),
+        'heat-api-cfn': (uwsgi(PORTS['heat_cfn'],
+                               'heat.wsgi.cfn:application',
+                               pyargv='--config-file '
+                               + etc('heat/heat.conf')),
+                         'http://127.0.0.1:%d/' % PORTS['heat_cfn']),
         'glance': (uwsgi(PORTS['glance'], 'glance.wsgi.api:application',
                          ['OS_GLANCE_CONFIG_DIR=' + etc('glance')]),
                    'http://127.0.0.1:%d/' % PORTS['glance']),
@@ -400,9 +405,9 @@ def cmd_down(args, keep_venv=True):
 
 def services_names():
     # Without the venv, services() cannot run; the names are fixed.
-    return ('keystone', 'heat-engine', 'heat-api', 'glance', 'placement',
-            'neutron', 'nova-api', 'nova-conductor', 'nova-scheduler',
-            'nova-compute', 'guest-runner')
+    return ('keystone', 'heat-engine', 'heat-api', 'heat-api-cfn', 'glance',
+            'placement', 'neutron', 'nova-api', 'nova-conductor',
+            'nova-scheduler', 'nova-compute', 'guest-runner')
 
 
 def main(argv=None):
