@@ -146,15 +146,11 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
             self.container_spec()
         return super().validate()
 
-    # -- spec -> nested stack ----------------------------------------------
-
     # -- secrets: in resource data, encrypted, never shown --------------
 
     def _store_secrets(self, spec):
         values = blueprint.secret_values(spec)
-        for placeholder in (cloudinit.SECRET_ENV_B64,
-                            cloudinit.REGISTRY_PASSWORD_B64):
-            key = _SECRET_DATA_KEYS[placeholder]
+        for placeholder, key in _SECRET_DATA_KEYS.items():
             if placeholder in values:
                 self.data_set(key, values[placeholder], redact=True)
             else:
@@ -179,6 +175,8 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         message = json.dumps(blueprint.secret_values(spec), sort_keys=True)
         return hmac.new(key.encode(), message.encode(),
                         hashlib.sha256).hexdigest()[:32]
+
+    # -- spec -> nested stack ----------------------------------------------
 
     def _member_template(self, spec):
         user_data = cloudinit.render(
