@@ -20,7 +20,6 @@ HOT_VERSION = '2021-04-16'
 MEMBER_TEMPLATE = 'heat-cvm-member.yaml'
 MEMBER_CONFIG_TYPE = 'OS::CVM::MemberConfig'
 
-
 # Metadata key that Ceilometer turns into the "server_group" attribute an
 # Aodh alarm selects the group's servers by.
 SERVER_GROUP_METADATA = 'metering.server_group'
@@ -32,18 +31,6 @@ OUTPUTS = ('servers', 'addresses', 'member_endpoints', 'scale_up_url',
 # Gnocchi's "cpu" metric is cumulative CPU time in nanoseconds; its rate
 # over one granularity, divided by this, is a percentage of one vCPU.
 _NS_PER_PERCENT_SECOND = 10 ** 7
-
-
-def secret_values(spec):
-    """Placeholder -> secret value, for the secrets this spec has."""
-    values = {}
-    if spec.secret_environment:
-        values[cloudinit.SECRET_ENV_B64] = \
-            cloudinit.secret_environment_b64(spec)
-    if spec.registry_credentials:
-        values[cloudinit.REGISTRY_PASSWORD_B64] = \
-            cloudinit.registry_password_b64(spec)
-    return values
 
 
 def security_group(spec):
@@ -242,7 +229,7 @@ def member_template(spec, user_data, secrets_digest=''):
         'type': MEMBER_CONFIG_TYPE,
         'properties': {'template': user_data,
                        'values': _config_values(spec),
-                       'secrets': sorted(secret_values(spec)),
+                       'secrets': sorted(cloudinit.secret_values(spec)),
                        'secrets_digest': secrets_digest}}
     resources['server'] = _server(spec)
     if spec.wait_for_ready:

@@ -114,18 +114,24 @@ def environment_file_text(environment):
     return ''.join('%s=%s\n' % item for item in sorted(environment.items()))
 
 
-def secret_environment_b64(spec):
-    """The hidden parameter value that fills SECRET_ENV_B64."""
-    text = environment_file_text(spec.secret_environment)
+def _b64(text):
     return base64.b64encode(text.encode('utf-8')).decode('ascii')
 
 
-def registry_password_b64(spec):
-    """The hidden parameter value that fills REGISTRY_PASSWORD_B64."""
-    if not spec.registry_credentials:
-        return ''
-    password = spec.registry_credentials.password.encode('utf-8')
-    return base64.b64encode(password).decode('ascii')
+def secret_values(spec):
+    """Placeholder -> value, for the secrets this spec has.
+
+    OS::CVM::Container keeps these in its resource data and
+    OS::CVM::MemberConfig fills them in: they are never in a template.
+    """
+    values = {}
+    if spec.secret_environment:
+        values[SECRET_ENV_B64] = _b64(
+            environment_file_text(spec.secret_environment))
+    if spec.registry_credentials:
+        values[REGISTRY_PASSWORD_B64] = _b64(
+            spec.registry_credentials.password)
+    return values
 
 
 def guest_config(spec, allow_metadata_access=False):
@@ -270,10 +276,7 @@ def placeholders(spec):
     names = []
     if spec.wait_for_ready:
         names += [SIGNAL_URL, SIGNAL_TOKEN]
-    if spec.secret_environment:
-        names.append(SECRET_ENV_B64)
-    if spec.registry_credentials:
-        names.append(REGISTRY_PASSWORD_B64)
+    names += list(secret_values(spec))
     names += [volume_placeholder(v.index) for v in spec.volumes
               if v.size is not None]
     return names

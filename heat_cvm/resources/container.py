@@ -149,7 +149,7 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     # -- secrets: in resource data, encrypted, never shown --------------
 
     def _store_secrets(self, spec):
-        values = blueprint.secret_values(spec)
+        values = cloudinit.secret_values(spec)
         for placeholder, key in _SECRET_DATA_KEYS.items():
             if placeholder in values:
                 self.data_set(key, values[placeholder], redact=True)
@@ -172,7 +172,7 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         key = self.data().get(_DIGEST_KEY) if self.id else None
         if not key:
             return ''
-        message = json.dumps(blueprint.secret_values(spec), sort_keys=True)
+        message = json.dumps(cloudinit.secret_values(spec), sort_keys=True)
         return hmac.new(key.encode(), message.encode(),
                         hashlib.sha256).hexdigest()[:32]
 

@@ -72,7 +72,7 @@ def test_no_secret_in_any_template():
     assert config['secrets'] == [cloudinit.REGISTRY_PASSWORD_B64,
                                  cloudinit.SECRET_ENV_B64]
     assert config['secrets_digest'] == 'd1'
-    assert set(blueprint.secret_values(spec)) == set(config['secrets'])
+    assert set(cloudinit.secret_values(spec)) == set(config['secrets'])
 
 
 def test_without_wait_for_ready_there_is_no_wait_condition():

@@ -19,7 +19,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 import pytest
 
-from heat_cvm import blueprint
 from heat_cvm import cloudinit
 from heat_cvm import spec as spec_mod
 from tools.minicloud import guest_sim as simulator
@@ -37,7 +36,7 @@ def boot(spec, tmp_path, **kwargs):
     root = tmp_path / 'root'
     root.mkdir()
     # The secrets, as OS::CVM::MemberConfig fills them in.
-    values = blueprint.secret_values(spec)
+    values = cloudinit.secret_values(spec)
     return simulator.boot(cloudinit.render(spec), str(root), values,
                           **kwargs)
 
@@ -197,7 +196,8 @@ def test_rendered_user_data_passes_cloud_init_schema(tmp_path):
 
 def test_secret_b64_is_an_env_file():
     spec = make_spec(secret_environment={'B': 'x y', 'A': '1'})
-    text = base64.b64decode(cloudinit.secret_environment_b64(spec)).decode()
+    text = base64.b64decode(
+        cloudinit.secret_values(spec)[cloudinit.SECRET_ENV_B64]).decode()
     assert text == 'A=1\nB=x y\n'
 
 
