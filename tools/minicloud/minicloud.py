@@ -327,11 +327,25 @@ def clouds_yaml():
     return STATE / 'clouds.yaml'
 
 
+def service_state(name, url):
+    """'stopped', 'running' (no API), 'healthy' or 'not answering'."""
+    if running_pid(name) is None:
+        return 'stopped'
+    if url is None:
+        return 'running'
+    return 'healthy' if answers(url) else 'not answering'
+
+
+_GOOD_STATES = ('running', 'healthy')
+
+
+def service_states():
+    return {name: service_state(name, url)
+            for name, (_argv, url) in services().items()}
+
+
 def healthy():
-    for name, (_argv, url) in services().items():
-        if running_pid(name) is None or (url and not answers(url)):
-            return False
-    return True
+    return all(state in _GOOD_STATES for state in service_states().values())
 
 
 def setup_cloud(step):
@@ -377,20 +391,15 @@ def print_usage():
 
 
 def cmd_status(args):
-    ok = True
-    for name, (_argv, url) in services().items():
-        pid = running_pid(name)
-        state = 'running' if pid else 'stopped'
-        if pid and url:
-            state = 'healthy' if answers(url) else 'not answering'
-        ok = ok and state in ('running', 'healthy')
-        print('%-15s %-14s pid %s' % (name, state, pid or '-'))
-    return 0 if ok else 1
+    states = service_states()
+    for name, state in states.items():
+        print('%-15s %-14s pid %s' % (name, state, running_pid(name) or '-'))
+    return 0 if all(s in _GOOD_STATES for s in states.values()) else 1
 
 
 def cmd_down(args, keep_venv=True):
     if STATE.exists():
-        for name in reversed(list(services_names())):
+        for name in reversed(list(services())):
             stop(name)
     drop_stores()
     for path in ('etc', 'data', 'run', 'guests', 'clouds.yaml'):
@@ -401,13 +410,6 @@ def cmd_down(args, keep_venv=True):
             target.unlink()
     if not keep_venv and VENV.exists():
         shutil.rmtree(VENV)
-
-
-def services_names():
-    # Without the venv, services() cannot run; the names are fixed.
-    return ('keystone', 'heat-engine', 'heat-api', 'heat-api-cfn', 'glance',
-            'placement', 'neutron', 'nova-api', 'nova-conductor',
-            'nova-scheduler', 'nova-compute', 'guest-runner')
 
 
 def main(argv=None):
