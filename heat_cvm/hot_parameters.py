@@ -17,6 +17,7 @@ property's own default or the [cvm] option.
 
 import sys
 
+from heat_cvm import blueprint
 from heat_cvm import schema
 from heat_cvm import yamlutil
 
@@ -114,10 +115,14 @@ class _Builder:
         value = {'get_param': name}
         if not _is_optional(field):
             return value
-        condition = 'has_' + name
-        self.conditions[condition] = {'not': {'equals': [
-            {'get_param': name}, _UNSET[field.type]]}}
+        condition = self.given('has_' + name, name, _UNSET[field.type])
         return {'if': [condition, value]}
+
+    def given(self, condition, name, unset):
+        """A condition: parameter ``name`` is not its unset value."""
+        self.conditions[condition] = {'not': {'equals': [
+            {'get_param': name}, unset]}}
+        return condition
 
     def flattened(self, field):
         prefix = FLATTENED[field.name]
@@ -131,10 +136,8 @@ class _Builder:
             # The map exists only when its required first key is given.
             key = prefix + field.fields[0].name
             self.parameters[key]['default'] = ''
-            condition = 'has_' + field.name
-            self.conditions[condition] = {'not': {'equals': [
-                {'get_param': key}, '']}}
-            result = {'if': [condition, result]}
+            result = {'if': [self.given('has_' + field.name, key, ''),
+                             result]}
         return result
 
     def autoscale(self, field):
@@ -164,7 +167,7 @@ def container_template():
                       'value': {'get_attr': [RESOURCE, name]}}
                for name, description in schema.ATTRIBUTES.items()}
     return {
-        'heat_template_version': '2021-04-16',
+        'heat_template_version': blueprint.HOT_VERSION,
         'description': 'One container\n\nOne OS::CVM::Container: a Docker '
                        'container on each server of an autoscaling group. '
                        'Generated from heat_cvm/schema.py.',
