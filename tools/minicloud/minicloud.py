@@ -276,10 +276,18 @@ def drop_stores():
     rabbitmqctl('delete_vhost', VHOST, check=False)
 
 
-def run_tool(*argv, log_name):
+def start_tool(*argv, log_name):
+    """Start one of the venv's commands, its output in logs/<log_name>."""
     with open(STATE / 'logs' / ('%s.log' % log_name), 'ab') as out:
-        subprocess.run([venv_bin(argv[0])] + list(argv[1:]), check=True,
-                       stdout=out, stderr=subprocess.STDOUT, cwd=str(STATE))
+        return subprocess.Popen([venv_bin(argv[0])] + list(argv[1:]),
+                                stdout=out, stderr=subprocess.STDOUT,
+                                cwd=str(STATE))
+
+
+def run_tool(*argv, log_name):
+    if start_tool(*argv, log_name=log_name).wait():
+        raise SystemExit('minicloud: %s failed; see %s' % (
+            argv[0], STATE / 'logs' / ('%s.log' % log_name)))
 
 
 def sync_databases():
@@ -303,10 +311,7 @@ def sync_databases():
         ['neutron-db-manage', '--config-file', etc('neutron/neutron.conf'),
          '--config-file', etc('neutron/ml2_conf.ini'), 'upgrade', 'heads'],
     ]
-    processes = [subprocess.Popen(
-        [venv_bin(job[0])] + job[1:], cwd=str(STATE),
-        stdout=open(STATE / 'logs' / ('%s.log' % job[0]), 'ab'),
-        stderr=subprocess.STDOUT) for job in jobs]
+    processes = [start_tool(*job, log_name=job[0]) for job in jobs]
     run_tool('nova-manage', *nova, 'api_db', 'sync', log_name='nova-manage')
     run_tool('nova-manage', *nova, 'cell_v2', 'map_cell0',
              '--database_connection',
@@ -318,7 +323,7 @@ def sync_databases():
     for job, process in zip(jobs, processes):
         if process.wait():
             raise SystemExit('minicloud: %s failed; see %s' % (
-                ' '.join(job[:2]), STATE / 'logs'))
+                job[0], STATE / 'logs' / ('%s.log' % job[0])))
 
 
 # -- commands ----------------------------------------------------------------
@@ -356,10 +361,11 @@ def setup_cloud(step):
 
 def cmd_up(args):
     started = time.monotonic()
-    install()
     if clouds_yaml().exists() and healthy():
         log('already up')
         return print_usage()
+    # Installs heat-cvm afresh too: a new up runs the checkout's code.
+    install()
     cmd_down(args, keep_venv=True)
     write_configs()
     create_stores()
