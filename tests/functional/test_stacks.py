@@ -18,6 +18,10 @@ def stack_name(prefix):
     return '%s-%s' % (prefix, uuid.uuid4().hex[:6])
 
 
+def output(cloud, name, key):
+    return cloud.json('stack', 'output', 'show', name, key)['output_value']
+
+
 def test_memcached_example_runs_and_deletes_cleanly(cloud):
     before = cloud.counts()
     name = stack_name('memcached')
@@ -27,14 +31,12 @@ def test_memcached_example_runs_and_deletes_cleanly(cloud):
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
 
+    members = output(cloud, name, 'servers')
     (server,) = [s for s in cloud.json('server', 'list', '--all-projects',
                                        '--long', cloud='minicloud-admin')
-                 if s['ID'] in cloud.json('stack', 'output', 'show', name,
-                                          'servers')['output_value']]
+                 if s['ID'] in members]
     address = next(iter(server['Networks'].values()))[0]
-    endpoints = cloud.json('stack', 'output', 'show', name,
-                           'endpoints')['output_value']
-    assert endpoints == ['%s:11211' % address]
+    assert output(cloud, name, 'endpoints') == ['%s:11211' % address]
 
     # The guest ran exactly the container, and its signal made the stack.
     record = cloud.guest_records()[server['ID']]
@@ -139,19 +141,13 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
                 ) in refused.stderr
         container(cloud, name, 'glance_image=%s' % image['name'],
                   'command=["true"]')
-        servers = cloud.json('stack', 'output', 'show', name,
-                             'servers')['output_value']
-        record = cloud.guest_records()[servers[0]]
+        record = cloud.guest_records()[output(cloud, name, 'servers')[0]]
         pulls = [c['argv'] for c in record['calls']
                  if c['cmd'] == 'docker' and c['argv'][0] == 'pull']
         assert pulls == [['pull', '127.0.0.1:5000/%s' % image['id']]]
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
         cloud.openstack('image', 'delete', image['id'], bare['id'])
-
-
-def output(cloud, name, key):
-    return cloud.json('stack', 'output', 'show', name, key)['output_value']
 
 
 def wait_for_size(cloud, name, size, timeout=180):
