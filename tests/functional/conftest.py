@@ -4,6 +4,7 @@
 set MINICLOUD_KEEP=1 to leave it running after the tests.
 """
 
+import datetime
 import json
 import os
 import pathlib
@@ -12,9 +13,12 @@ import sys
 
 import pytest
 
+from tools.minicloud import minicloud
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MINICLOUD = REPO / 'tools' / 'minicloud' / 'minicloud.py'
-STATE = pathlib.Path(os.environ.get('MINICLOUD_STATE', REPO / '.minicloud'))
+STATE = minicloud.STATE
+HORIZON_URL = minicloud.HORIZON_URL
 
 
 class Cloud:
@@ -53,6 +57,17 @@ class Cloud:
                 if g['Name'] != 'default']),
             'stacks': len(self.json('stack', 'list')),
         }
+
+    def terminated_at(self, server):
+        """When Nova was asked to delete the server (epoch), or None."""
+        actions = self.json('server', 'event', 'list',
+                            '--os-compute-api-version', '2.21', server,
+                            cloud='minicloud-admin')
+        for action in actions:
+            if action['Action'] == 'delete':
+                when = datetime.datetime.fromisoformat(action['Start Time'])
+                return when.replace(tzinfo=datetime.timezone.utc).timestamp()
+        return None
 
     def guest_records(self):
         records = {}

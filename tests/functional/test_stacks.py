@@ -45,6 +45,15 @@ def test_memcached_example_runs_and_deletes_cleanly(cloud):
             if c['cmd'] == 'docker' and c['argv'][0] == 'run']
     assert len(runs) == 1 and 'memcached:1.6' in runs[0]
 
+    # The security group opens the published port and nothing else.
+    (group,) = cloud.json('stack', 'resource', 'list', '-n', '5',
+                          '--filter', 'type=OS::Neutron::SecurityGroup',
+                          name)
+    ingress = cloud.json('security', 'group', 'rule', 'list', '--ingress',
+                         group['physical_resource_id'])
+    assert [(r['IP Protocol'], r['Port Range'], r['IP Range'])
+            for r in ingress] == [('tcp', '11211:11211', '10.0.0.0/8')]
+
     cloud.openstack('stack', 'delete', '--yes', '--wait', name)
     assert cloud.counts() == before
 
@@ -171,5 +180,78 @@ def test_scale_urls_resize_the_group(cloud):
                 assert response.status == 200
             wait_for_size(cloud, name, size)
         assert len(output(cloud, name, 'servers')) == 1
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def test_desired_capacity_update_resizes_the_group(cloud):
+    name = stack_name('resize')
+    container(cloud, name, 'image=busybox:1.36', 'command=["true"]',
+              'min_size=1', 'max_size=3')
+    try:
+        cloud.openstack('stack', 'update', '--existing', '--wait',
+                        '--parameter', 'desired_capacity=3', name)
+        assert output(cloud, name, 'current_size') == 3
+        servers = output(cloud, name, 'servers')
+        assert len(set(servers)) == 3
+        # Every new member came up through its own guest's signal.
+        records = cloud.guest_records()
+        assert all(records[s]['returncodes'] == [0] for s in servers)
+
+        refused = cloud.openstack('stack', 'update', '--existing',
+                                  '--parameter', 'desired_capacity=4', name,
+                                  check=False)
+        assert refused.returncode != 0
+        assert 'desired_capacity' in refused.stderr
+        assert output(cloud, name, 'current_size') == 3
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def test_image_update_rolls_members_keeping_min_in_service(cloud):
+    name = stack_name('roll')
+    container(cloud, name, 'image=busybox:1.36', 'command=["true"]',
+              'min_size=2', 'max_size=2', 'rolling_min_in_service=1',
+              'rolling_max_batch_size=1')
+    try:
+        old = set(output(cloud, name, 'servers'))
+        cloud.openstack('stack', 'update', '--existing', '--wait',
+                        '--parameter', 'image=busybox:1.37', name)
+        stack = cloud.json('stack', 'show', name)
+        assert stack['stack_status'] == 'UPDATE_COMPLETE', \
+            stack['stack_status_reason']
+        new = set(output(cloud, name, 'servers'))
+        assert len(new) == 2 and not new & old
+        records = cloud.guest_records()
+        for server in new:
+            runs = [c['argv'] for c in records[server]['calls']
+                    if c['cmd'] == 'docker' and c['argv'][0] == 'run']
+            assert 'busybox:1.37' in runs[0]
+
+        # In service = ready (its guest signalled) and not yet deleted.
+        lives = [(records[s]['booted_at'], cloud.terminated_at(s))
+                 for s in old | new]
+        moments = sorted(t for life in lives for t in life if t)
+        for moment in moments:
+            in_service = sum(1 for start, end in lives
+                             if start <= moment and (end is None
+                                                     or moment < end))
+            assert in_service >= 1, 'no member in service at %s' % moment
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def test_a_guest_that_never_signals_times_out(cloud):
+    name = stack_name('hung')
+    started = time.monotonic()
+    container(cloud, name, 'image=busybox:1.36', 'command=["true"]',
+              'ready_timeout=20', 'metadata={"minicloud_guest": "hung"}',
+              check=False)
+    try:
+        stack = cloud.json('stack', 'show', name)
+        assert stack['stack_status'] == 'CREATE_FAILED'
+        assert 'WaitConditionTimeout' in stack['stack_status_reason'], \
+            stack['stack_status_reason']
+        assert time.monotonic() - started < 20 + 90
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)

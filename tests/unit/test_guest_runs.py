@@ -127,6 +127,64 @@ def test_metadata_access_allowed_adds_no_rule(tmp_path):
     assert len(run.docker_runs) == 1
 
 
+# -- the real cloud-init ----------------------------------------------------
+
+VOLUME_ID = '3f1c2a7e-9d4b-4c55-8e1f-0a2b3c4d5e6f'
+
+
+def boot_with_cloud_init(spec, tmp_path, fail_pull=None):
+    """Debian's cloud-init boots the user data in a throwaway root.
+
+    Needs root and cloud-init, as CI has (.ci/run installs cloud-init).
+    """
+    with simulator.signal_server() as server:
+        values = dict(cloudinit.secret_values(spec), **{
+            cloudinit.SIGNAL_URL:
+                'http://127.0.0.1:%d/signal' % server.server_port,
+            cloudinit.SIGNAL_TOKEN: simulator.TOKEN,
+            cloudinit.volume_placeholder(0): VOLUME_ID})
+        user_data = cloudinit.fill(cloudinit.render(spec), values)
+        run = simulator.boot_with_cloud_init(user_data, str(tmp_path),
+                                             fail_pull=fail_pull)
+        run.signals = list(server.signals)
+    return run
+
+
+def test_real_cloud_init_runs_exactly_the_container(tmp_path):
+    spec = make_spec(environment={'MODE': 'prod'},
+                     secret_environment={'DB_PASSWORD': 'pa$$ word;`id`'},
+                     registry_credentials={'username': 'robot',
+                                           'password': 's3cret!'},
+                     image='reg.example:5000/team/app:1',
+                     volumes=[{'size': 1, 'mount_path': '/data'}],
+                     ports=[{'port': 11211}])
+    run = boot_with_cloud_init(spec, tmp_path)
+    assert run.cloud_init['ok'], run.cloud_init
+    assert run.returncodes == [0]
+    device = '/dev/disk/by-id/virtio-' + VOLUME_ID[:20]
+    mounted_at = cloudinit.volume_dir(spec, spec.volumes[0])
+    assert [(c['cmd'], c['argv']) for c in run.calls] == [
+        ('blkid', [device]), ('mkfs.ext4', ['-q', device]),
+        ('mountpoint', ['-q', mounted_at]), ('mount', [device, mounted_at]),
+    ] + expected_calls(spec)
+    assert run.docker_runs[0]['environment'] == {
+        'MODE': 'prod', 'DB_PASSWORD': 'pa$$ word;`id`'}
+    assert [s['body']['status'] for s in run.signals] == ['SUCCESS']
+    # cloud-init wrote the secret file root-only, as write_files said.
+    secret_file = os.path.join(run.root, 'etc/heat-cvm/app/secret.env')
+    assert oct(os.stat(secret_file).st_mode & 0o777) == '0o600'
+
+
+def test_real_cloud_init_reports_a_failed_pull(tmp_path):
+    spec = make_spec(image='127.0.0.1:5000/nothing-here:1')
+    run = boot_with_cloud_init(spec, tmp_path,
+                               fail_pull='127.0.0.1:5000/nothing-here:1')
+    assert run.returncodes == [1]
+    assert [s['body']['status'] for s in run.signals] == ['FAILURE']
+    assert 'manifest unknown' in run.signals[0]['body']['reason']
+    assert run.docker_runs == []
+
+
 # -- property-based ---------------------------------------------------------
 
 # Anything a user can type, shell and systemd metacharacters included;

@@ -4,11 +4,17 @@ The fake virt driver boots nothing, so this service does what a booting
 container host would with the user data Nova holds: every few seconds it
 lists the servers (admin, all projects), reads the user data of each new
 ACTIVE one (compute microversion 2.3) and, when it is a heat-cvm member's,
-boots it with guest_sim.py: cloud-init's write_files and runcmd in a
-scratch root, the real guest helper against recording docker/systemctl
-stand-ins. The helper signals the wait condition itself, over HTTP, at the
-URL and with the token in the user data: Heat's real API decides
-CREATE_COMPLETE. Each guest's record is in $STATE/guests/<server id>/.
+boots it with Debian's real cloud-init in a throwaway root
+(guest_sim.boot_with_cloud_init): its write_files and runcmd run, and the
+real guest helper drives recording docker/systemctl stand-ins. The helper
+signals the wait condition itself, over HTTP, at the URL and with the
+token in the user data: Heat's real API decides CREATE_COMPLETE. Each
+guest's record is in $STATE/guests/<server id>/ (result.json, and under
+guest/upper/ every file the guest wrote, cloud-init's logs included).
+
+A server with the metadata ``minicloud_guest: hung`` stands for a VM whose
+boot never gets to the container (a kernel panic, a wrong image): the
+runner leaves it alone, so its wait condition times out as it would.
 """
 
 import argparse
@@ -25,6 +31,7 @@ import guest_sim
 from heat_cvm import cloudinit
 
 POLL_SECONDS = 2
+HUNG = ('minicloud_guest', 'hung')
 
 
 def servers(conn):
@@ -41,14 +48,21 @@ def user_data(server):
 
 def boot(state, server):
     guest_dir = state / 'guests' / server['id']
-    (guest_dir / 'root').mkdir(parents=True)
+    guest_dir.mkdir(parents=True)
     text = user_data(server)
     if cloudinit.GUEST_HELPER not in text:
         (guest_dir / 'skipped').write_text('not a heat-cvm member\n')
         return
-    run = guest_sim.boot_filled(text, str(guest_dir / 'root'))
+    if server.get('metadata', {}).get(HUNG[0]) == HUNG[1]:
+        (guest_dir / 'skipped').write_text('hung at boot (metadata)\n')
+        return
+    run = guest_sim.boot_with_cloud_init(text, str(guest_dir))
+    outcome = run.cloud_init
     (guest_dir / 'result.json').write_text(json.dumps({
         'server': server['id'], 'name': server['name'],
+        'booted_at': time.time(),
+        'cloud_init': {key: outcome[key] for key in (
+            'ok', 'stages', 'seconds', 'warnings', 'runcmd_returncode')},
         'returncodes': run.returncodes, 'calls': run.calls}, indent=1))
     print('booted %s (%s): %s' % (server['name'], server['id'],
                                   run.returncodes), flush=True)

@@ -1,12 +1,18 @@
-"""Play a member's user data the way cloud-init would, in a scratch root.
+"""Play a member's user data as its guest would, without a VM.
 
-A stand-in for the guest, for the unit tests and the minicloud's guest
-runner (which has no VMs yet): ``write_files`` entries are
-written under the root (decoding b64 and gz+b64 as cloud-init does) and
-``runcmd`` commands run with PATH holding only the recording docker,
-systemctl and iptables of tools/minicloud/stand_ins.py. The wait-condition
-signal goes to a real HTTP server on 127.0.0.1 that records what the guest
-POSTs. The issue on real guests replaces this with cloud-init and VMs.
+Two ways, both with the recording docker, systemctl, iptables and disk
+tools of tools/minicloud/stand_ins.py instead of the real ones:
+
+* boot_with_cloud_init(): Debian's real cloud-init runs its four stages
+  in a throwaway root (cloudinit_root.py). The minicloud's guest runner
+  uses it: what Nova holds is what a real cloud-init gets.
+* boot() / boot_filled(): a quick player of ``write_files`` (decoding b64
+  and gz+b64 as cloud-init does) and ``runcmd`` in a scratch directory,
+  for the unit and property-based tests, which boot hundreds of guests
+  and need neither root nor namespaces. The wait-condition signal goes
+  to a real HTTP server on 127.0.0.1 that records what the guest POSTs.
+
+The issue on real guests replaces the stand-ins with VMs.
 """
 
 import base64
@@ -23,6 +29,13 @@ import threading
 import yaml
 
 from heat_cvm import cloudinit
+
+# Imported as tools.minicloud.guest_sim by the tests, and as guest_sim next
+# to guest_runner.py in the minicloud's venv, which has no "tools" package.
+if __package__:
+    from tools.minicloud import cloudinit_root
+else:
+    import cloudinit_root
 
 STAND_INS = os.path.join(os.path.dirname(__file__), 'stand_ins.py')
 TOKEN = 'test-token-0123456789abcdef'
@@ -73,8 +86,9 @@ def write_files(document, root):
         os.chmod(path, int(entry.get('permissions', '0644'), 8))
 
 
-def attach_volumes(root):
-    """Make the attached volumes' devices appear, as Nova and udev would."""
+def volume_devices(root):
+    """The by-id device paths of the member's volumes (under ``root``)."""
+    devices = []
     for directory in glob.glob(os.path.join(root, 'etc/heat-cvm/*')):
         with open(os.path.join(directory, 'container.json')) as f:
             conf = json.load(f)
@@ -83,16 +97,26 @@ def attach_volumes(root):
         if os.path.exists(ids_file):
             with open(ids_file) as f:
                 ids += [line.split()[1] for line in f if line.strip()]
-        by_id = os.path.join(root, 'dev/disk/by-id')
-        os.makedirs(by_id, exist_ok=True)
-        for volume_id in ids:
-            open(os.path.join(by_id, 'virtio-' + volume_id[:20]), 'w').close()
+        devices += ['/dev/disk/by-id/virtio-' + volume_id[:20]
+                    for volume_id in ids]
+    return devices
+
+
+def attach_volumes(root):
+    """Make the attached volumes' devices appear, as Nova and udev would."""
+    for device in volume_devices(root):
+        path = os.path.join(root, device.lstrip('/'))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, 'w').close()
+
+
+STAND_IN_NAMES = ('docker', 'systemctl', 'iptables', 'blkid', 'mkfs.ext4',
+                  'mountpoint', 'mount')
 
 
 def _install_stand_ins(bin_dir):
     os.makedirs(bin_dir, exist_ok=True)
-    for name in ('docker', 'systemctl', 'iptables', 'blkid', 'mkfs.ext4',
-                 'mountpoint', 'mount'):
+    for name in STAND_IN_NAMES:
         path = os.path.join(bin_dir, name)
         with open(path, 'w') as f:
             f.write('#!%s\nimport sys\nsys.path.insert(0, %r)\n'
@@ -162,3 +186,44 @@ def boot_filled(user_data, root, server=None, fail_pull=None):
         returncodes.append(subprocess.call(command, env=env, timeout=120))
     signals = list(server.signals[first_signal:]) if server else []
     return Run(root, record, signals, returncodes)
+
+
+# Where the stand-ins and their record live inside the throwaway root.
+GUEST_STAND_IN_LIB = '/usr/local/lib/cvm-stand-ins'
+GUEST_RECORD = '/var/log/cvm-record.jsonl'
+_GUEST_WRAPPER = """#!/usr/bin/python3
+import sys
+sys.path.insert(0, %r)
+import stand_ins
+sys.exit(stand_ins.COMMANDS[%r](sys.argv[1:]))
+"""
+
+
+def boot_with_cloud_init(user_data, scratch, fail_pull=None):
+    """Boot user data as Nova holds it, with the real cloud-init.
+
+    Returns a Run whose returncodes hold runcmd's exit status (cloud-init
+    runs the runcmd list as one script) and whose ``cloud_init`` is what
+    cloudinit_root.boot() says of the boot.
+    """
+    # The devices of the attached volumes, as Nova and udev make them:
+    # their IDs are in the files the user data writes.
+    probe = os.path.join(scratch, 'probe')
+    write_files(yaml.safe_load(user_data), probe)
+    files = {device: '' for device in volume_devices(probe)}
+    with open(STAND_INS) as f:
+        files[GUEST_STAND_IN_LIB + '/stand_ins.py'] = f.read()
+    for name in STAND_IN_NAMES:
+        files['%s/%s' % (cloudinit_root.STAND_IN_DIR, name)] = (
+            _GUEST_WRAPPER % (GUEST_STAND_IN_LIB, name), 0o755)
+    files[GUEST_RECORD] = ''
+    env = {'CVM_ROOT': '/', 'CVM_RECORD': GUEST_RECORD}
+    if fail_pull:
+        env['CVM_FAIL_PULL'] = fail_pull
+    outcome = cloudinit_root.boot(user_data, os.path.join(scratch, 'guest'),
+                                  files, env)
+    upper = outcome['upper']
+    run = Run(upper, os.path.join(upper, GUEST_RECORD.lstrip('/')), [],
+              [outcome['runcmd_returncode']])
+    run.cloud_init = outcome
+    return run

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """minicloud: a real OpenStack control plane on one small machine.
 
+    python3 tools/minicloud/minicloud.py demo    # up, then a container in it
     python3 tools/minicloud/minicloud.py up      # idempotent; says how to use
     python3 tools/minicloud/minicloud.py status  # each service's health
     python3 tools/minicloud/minicloud.py down    # stop all, drop what it made
@@ -19,8 +20,10 @@ import argparse
 import json
 import os
 import pathlib
+import secrets
 import shutil
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -40,16 +43,19 @@ UPPER_CONSTRAINTS = REPO / 'tools' / 'upper-constraints.txt'
 _OFFSET = int(os.environ.get('MINICLOUD_PORT_OFFSET', '0'))
 PORTS = {name: port + _OFFSET for name, port in {
     'keystone': 15000, 'heat': 18004, 'heat_cfn': 18000, 'glance': 19292,
-    'placement': 18778, 'nova': 18774, 'neutron': 19696}.items()}
+    'placement': 18778, 'nova': 18774, 'neutron': 19696,
+    'horizon': 18080}.items()}
 NAME = os.environ.get('MINICLOUD_NAME', 'minicloud')
 if not NAME.startswith('minicloud'):
     raise SystemExit('MINICLOUD_NAME must start with "minicloud"')
 DB = 'mysql+pymysql://root:@127.0.0.1:3306'
 VHOST = NAME
 MQ = 'rabbit://guest:guest@127.0.0.1:5672/%s' % VHOST
+HORIZON_STATIC = STATE / 'data' / 'horizon' / 'static'
 DATABASES = ('keystone', 'heat', 'glance', 'placement', 'nova', 'nova_api',
              'nova_cell0', 'neutron')
 KEYSTONE_URL = 'http://127.0.0.1:%d' % PORTS['keystone']
+HORIZON_URL = 'http://127.0.0.1:%d/' % PORTS['horizon']
 
 
 def log(message):
@@ -62,6 +68,17 @@ def venv_bin(name):
     return str(VENV / 'bin' / name)
 
 
+def pip_install(*args):
+    """pip install into the services' venv, its output in logs/install.log."""
+    log_path = STATE / 'logs' / 'install.log'
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, 'ab') as out:
+        if subprocess.call([venv_bin('pip'), 'install', '-q'] + list(args),
+                           stdout=out, stderr=subprocess.STDOUT):
+            raise SystemExit('minicloud: pip install failed; see %s'
+                             % log_path)
+
+
 def install():
     """The services' venv, and heat-cvm installed in it like an operator."""
     if not (VENV / 'bin' / 'python').exists():
@@ -70,20 +87,21 @@ def install():
     wanted = (HERE / 'requirements.txt').read_text()
     if not stamp.exists() or stamp.read_text() != wanted:
         log('installing the services (a few minutes the first time)')
-        subprocess.run([venv_bin('pip'), 'install', '-q', '-c',
-                        str(UPPER_CONSTRAINTS), '-r',
-                        str(HERE / 'requirements.txt'),
-                        str(HERE / 'ml2_bind_all')], check=True)
+        pip_install('-c', str(UPPER_CONSTRAINTS), '-r',
+                    str(HERE / 'requirements.txt'), str(HERE / 'ml2_bind_all'))
         stamp.write_text(wanted)
-    subprocess.run([venv_bin('pip'), 'install', '-q', '--no-deps',
-                    '--force-reinstall', str(REPO)], check=True)
+    pip_install('--no-deps', '--force-reinstall', str(REPO))
+
+
+def venv_package_dir(package):
+    return pathlib.Path(subprocess.run(
+        [venv_bin('python'), '-c', 'import %s, os; '
+         'print(os.path.dirname(%s.__file__))' % (package, package)],
+        check=True, capture_output=True, text=True).stdout.strip())
 
 
 def plugin_dir():
-    return subprocess.run(
-        [venv_bin('python'), '-c', 'import heat_cvm.plugin, os; '
-         'print(os.path.dirname(heat_cvm.plugin.__file__))'],
-        check=True, capture_output=True, text=True).stdout.strip()
+    return str(venv_package_dir('heat_cvm.plugin'))
 
 
 # -- configuration -----------------------------------------------------------
@@ -94,7 +112,8 @@ def _template(name):
 
 def config_values():
     values = {'state': str(STATE), 'db': DB, 'mq': MQ, 'name': NAME,
-              'keystone_url': KEYSTONE_URL, 'plugin_dir': plugin_dir()}
+              'keystone_url': KEYSTONE_URL, 'plugin_dir': plugin_dir(),
+              'horizon_secret_key': secrets.token_hex(32)}
     values.update({'port_%s' % k: v for k, v in PORTS.items()})
     for service in ('heat', 'glance', 'placement', 'nova', 'neutron'):
         values['authtoken_%s' % service] = _template(
@@ -126,6 +145,9 @@ def write_configs():
         path = STATE / 'etc' / target
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_template(name).substitute(values))
+    dashboard = venv_package_dir('openstack_dashboard')
+    (dashboard / 'local' / 'local_settings.py').write_text(
+        _template('horizon_local_settings.py').substitute(values))
     for path in ('data/keystone/fernet-keys', 'data/keystone/credential-keys',
                  'data/glance/images', 'data/glance/staging',
                  'data/glance/tasks', 'data/nova/instances', 'data/nova/lock',
@@ -139,10 +161,10 @@ def etc(path):
     return str(STATE / 'etc' / path)
 
 
-def uwsgi(port, module, env=(), pyargv=None):
+def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None):
     argv = [venv_bin('uwsgi'), '--http-socket', '127.0.0.1:%d' % port,
             '--module', module, '--master', '--processes', '1',
-            '--threads', '1', '--enable-threads', '--lazy-apps',
+            '--threads', str(threads), '--enable-threads', '--lazy-apps',
             '--die-on-term', '--buffer-size', '65535',
             '--add-header', 'Connection: close',
             '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all']
@@ -151,6 +173,8 @@ def uwsgi(port, module, env=(), pyargv=None):
     if pyargv:
         # heat's wsgi apps read their config file from sys.argv.
         argv += ['--pyargv', pyargv]
+    if static:
+        argv += ['--static-map', static]
     return argv
 
 
@@ -191,9 +215,36 @@ def services():
         'nova-scheduler': ([venv_bin('nova-scheduler')] + nova_conf, None),
         'nova-compute': ([venv_bin('nova-compute'), '--config-file',
                           etc('nova-compute/nova-compute.conf')], None),
+        'horizon': (uwsgi(PORTS['horizon'],
+                          'openstack_dashboard.wsgi:application',
+                          ['DJANGO_SETTINGS_MODULE='
+                           'openstack_dashboard.settings'], threads=4,
+                          static='/static=%s' % HORIZON_STATIC),
+                    HORIZON_URL + 'auth/login/'),
         'guest-runner': ([venv_bin('python'), str(HERE / 'guest_runner.py'),
                           '--state', str(STATE)], None),
     }
+
+
+def enable_panels():
+    """Horizon: heat-cvm's panels enabled, its static files compressed.
+
+    As an operator installs a Horizon plugin: the installed package's
+    enabled files copied into openstack_dashboard/local/enabled (this venv
+    is the minicloud's own, so every "_*.py" there is ours), then
+    collectstatic and compress.
+    """
+    enabled = venv_package_dir('openstack_dashboard') / 'local' / 'enabled'
+    for stale in enabled.glob('_*.py'):
+        stale.unlink()
+    panels = venv_package_dir('horizon_cvm') / 'enabled'
+    for panel in panels.glob('_*.py'):
+        shutil.copy(panel, enabled / panel.name)
+    settings = ['--settings', 'openstack_dashboard.settings']
+    run_tool('django-admin', 'collectstatic', '--noinput', '-v0', *settings,
+             log_name='horizon-manage')
+    run_tool('django-admin', 'compress', '--force', *settings,
+             log_name='horizon-manage')
 
 
 def pid_file(name):
@@ -252,6 +303,40 @@ def wait_for(check, what, timeout=180):
 
 
 # -- databases and message queue ---------------------------------------------
+
+# How this kind of machine starts its MariaDB and RabbitMQ when they are down.
+BACKING_SERVICES = {
+    'MariaDB': (3306, ['start-stop-daemon', '--start', '--oknodo',
+                       '--background', '--exec', '/usr/sbin/mariadbd']),
+    'RabbitMQ': (5672, ['rabbitmq-server', '-detached']),
+}
+
+
+def listening(port):
+    try:
+        socket.create_connection(('127.0.0.1', port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def ensure_host_packages():
+    """Debian's cloud-init: the guest runner boots user data with it."""
+    if shutil.which('cloud-init') is None:
+        log('installing cloud-init (apt-get)')
+        environment = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+        subprocess.run(['apt-get', 'install', '-y', '-q',
+                        '--no-install-recommends', 'cloud-init'],
+                       check=True, env=environment)
+
+
+def ensure_backing_services():
+    for name, (port, argv) in BACKING_SERVICES.items():
+        if not listening(port):
+            log('%s is down; starting it: %s' % (name, ' '.join(argv)))
+            subprocess.run(argv, check=True)
+            wait_for(lambda port=port: listening(port), name, timeout=60)
+
 
 def mysql(sql):
     subprocess.run(['mysql', '-uroot', '-h127.0.0.1', '-e', sql], check=True)
@@ -366,10 +451,13 @@ def cmd_up(args):
         return print_usage()
     # Installs heat-cvm afresh too: a new up runs the checkout's code.
     install()
+    ensure_host_packages()
+    ensure_backing_services()
     cmd_down(args, keep_venv=True)
     write_configs()
     create_stores()
     sync_databases()
+    enable_panels()
     table = services()
     start('keystone', table['keystone'][0])
     wait_for(lambda: answers(table['keystone'][1]), 'keystone')
@@ -392,8 +480,23 @@ def cmd_up(args):
 def print_usage():
     print('export OS_CLIENT_CONFIG_FILE=%s\n'
           'export OS_CLOUD=minicloud          # demo project, role member\n'
-          '# or OS_CLOUD=minicloud-admin; logs in %s'
-          % (clouds_yaml(), STATE / 'logs'))
+          '# or OS_CLOUD=minicloud-admin; logs in %s\n'
+          '# Horizon: %s (demo / demo, or admin / admin)'
+          % (clouds_yaml(), STATE / 'logs', HORIZON_URL))
+
+
+def cmd_demo(args):
+    """up, then the memcached example launched as the demo user."""
+    started = time.monotonic()
+    cmd_up(args)
+    log('launching the demo (tools/minicloud/demo.py)')
+    template = REPO / 'templates' / 'examples' / 'memcached.yaml'
+    returncode = subprocess.call(
+        [venv_bin('python'), str(HERE / 'demo.py'), '--state', str(STATE),
+         '--template', str(template), '--horizon-url', HORIZON_URL],
+        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    log('demo done in %.0f s' % (time.monotonic() - started))
+    return returncode
 
 
 def cmd_status(args):
@@ -421,6 +524,7 @@ def cmd_down(args, keep_venv=True):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     commands = parser.add_subparsers(dest='command', required=True)
+    commands.add_parser('demo', help='up, then launch the memcached example')
     commands.add_parser('up', help='start the cloud (idempotent)')
     commands.add_parser('status', help="each service's health")
     down = commands.add_parser('down', help='stop it and drop its data')
@@ -428,6 +532,8 @@ def main(argv=None):
                       help='also remove the services venv')
     args = parser.parse_args(argv)
     STATE.mkdir(parents=True, exist_ok=True)
+    if args.command == 'demo':
+        return cmd_demo(args)
     if args.command == 'up':
         return cmd_up(args)
     if args.command == 'status':

@@ -1,0 +1,49 @@
+"""Horizon of the minicloud: a user logs in through its Keystone.
+
+The panel's own tests run in Horizon's harness (tests/horizon) and in a
+browser (tests/e2e); this checks the dashboard the minicloud serves.
+"""
+
+import http.cookiejar
+import re
+import urllib.parse
+import urllib.request
+
+from tests.functional import conftest
+
+
+def login(url, username, password):
+    """An HTTP client logged in to Horizon through its login form."""
+    jar = http.cookiejar.CookieJar()
+    client = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(jar))
+    with client.open(url + 'auth/login/', timeout=120) as response:
+        page = response.read().decode()
+    fields = dict(re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    fields.update(username=username, password=password)
+    request = urllib.request.Request(
+        url + 'auth/login/', data=urllib.parse.urlencode(fields).encode(),
+        headers={'Referer': url + 'auth/login/'})
+    with client.open(request, timeout=120) as response:
+        assert response.url == url + 'project/', response.url
+    return client
+
+
+def test_demo_user_sees_its_project_in_horizon(cloud):
+    url = conftest.HORIZON_URL
+    client = login(url, 'demo', 'demo')
+    with client.open(url + 'project/instances/', timeout=120) as response:
+        page = response.read().decode()
+    assert '<title>Instances - OpenStack Dashboard' in page
+    assert 'demo' in page   # the project selector shows the demo project
+
+
+def test_wrong_password_is_refused(cloud):
+    url = conftest.HORIZON_URL
+    try:
+        login(url, 'demo', 'not-the-password')
+    except AssertionError as error:
+        assert 'auth/login' in str(error)
+    else:
+        raise AssertionError('Horizon let a wrong password in')
