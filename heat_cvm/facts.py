@@ -43,7 +43,8 @@ def _unescape(value):
     return value.replace('%2C', ',').replace('%25', '%')
 
 
-def _fact_tags(key, value):
+def fact_tags(key, value):
+    """The tags holding one fact (more than one for a long value)."""
     value = _escape(value)
     tags, part = [], 0
     while True:
@@ -59,7 +60,7 @@ def tags(spec, resource_name=''):
     """The tags of a container's nested stack: TAG, then its facts."""
     result = [TAG]
     for key, value in sorted(container_facts(spec, resource_name).items()):
-        result.extend(_fact_tags(key, value))
+        result.extend(fact_tags(key, value))
     return result
 
 

@@ -107,11 +107,14 @@ class _Builder:
     def __init__(self):
         self.parameters = {}
         self.conditions = {}
+        # Parameter name -> the schema Field it sets.
+        self.fields = {}
 
     def value(self, field, prefix=''):
         """The property value for ``field``: a get_param, maybe an if."""
         name = prefix + field.name
         self.parameters[name] = _parameter(field, prefix)
+        self.fields[name] = field
         value = {'get_param': name}
         if not _is_optional(field):
             return value
@@ -145,6 +148,7 @@ class _Builder:
             'type': 'boolean', 'label': 'Autoscale',
             'description': field.description, 'default': False}
         self.conditions[AUTOSCALE] = {'get_param': AUTOSCALE}
+        self.fields[AUTOSCALE] = field
         values = {sub.name: self.value(sub, 'autoscale_')
                   for sub in field.fields}
         return {'if': [AUTOSCALE, values]}
@@ -157,6 +161,18 @@ class _Builder:
             else:
                 props[field.name] = self.value(field)
         return props
+
+
+def parameter_fields():
+    """Parameter name of container.yaml -> the heat_cvm.schema Field it sets.
+
+    The panel's launch form reads labels, defaults and constraints from
+    the template's parameters, and from this what the template cannot say
+    (which values are secret, the keys of a list of maps).
+    """
+    builder = _Builder()
+    builder.properties()
+    return dict(builder.fields)
 
 
 def container_template():

@@ -38,7 +38,7 @@ def test_a_long_image_continues_in_more_tags_within_heat_limits():
 
 @given(st.text(min_size=0, max_size=300))
 def test_any_value_survives_the_tags(value):
-    tags = [facts.TAG] + facts._fact_tags('x', value)
+    tags = [facts.TAG] + facts.fact_tags('x', value)
     assert all(len(tag) <= 80 and ',' not in tag for tag in tags)
     assert facts.read(tags)['x'] == value
 
