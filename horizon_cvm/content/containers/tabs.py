@@ -46,7 +46,7 @@ def property_rows(properties):
 class OverviewTab(tabs.Tab):
     name = _('Overview')
     slug = 'overview'
-    template_name = 'containers/_detail_overview.html'
+    template_name = 'project/cvm_containers/_detail_overview.html'
 
     def get_context_data(self, request):
         container = self.tab_group.kwargs['container']
@@ -87,7 +87,7 @@ class LogsTab(tabs.Tab):
 
     name = _('Logs')
     slug = 'logs'
-    template_name = 'containers/_detail_logs.html'
+    template_name = 'project/cvm_containers/_detail_logs.html'
     preload = False
     TAIL_LINES = 200
 
@@ -114,7 +114,7 @@ class TemplateTab(tabs.Tab):
 
     name = _('Template')
     slug = 'template'
-    template_name = 'containers/_detail_template.html'
+    template_name = 'project/cvm_containers/_detail_template.html'
     preload = False
 
     def get_context_data(self, request):

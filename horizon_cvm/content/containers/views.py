@@ -129,7 +129,7 @@ class DetailView(tabs.TabbedTableView):
 
 class SelectTemplateView(forms.ModalFormView):
     form_class = cvm_forms.SelectTemplateForm
-    template_name = 'containers/form.html'
+    template_name = 'project/cvm_containers/form.html'
     modal_id = 'select_container_template_modal'
     page_title = _('Launch Container')
     submit_label = _('Next')
@@ -145,7 +145,7 @@ class SelectTemplateView(forms.ModalFormView):
 
 class LaunchView(forms.ModalFormView):
     form_class = cvm_forms.LaunchForm
-    template_name = 'containers/form.html'
+    template_name = 'project/cvm_containers/form.html'
     modal_id = 'launch_container_modal'
     page_title = _('Launch Container')
     submit_label = _('Launch')
@@ -204,7 +204,7 @@ class _ContainerFormView(forms.ModalFormView):
 
 class ScaleView(_ContainerFormView):
     form_class = cvm_forms.ScaleForm
-    template_name = 'containers/form.html'
+    template_name = 'project/cvm_containers/form.html'
     modal_id = 'scale_container_modal'
     page_title = _('Scale Container')
     submit_label = _('Scale')
@@ -213,7 +213,7 @@ class ScaleView(_ContainerFormView):
 
 class UpdateImageView(_ContainerFormView):
     form_class = cvm_forms.UpdateImageForm
-    template_name = 'containers/form.html'
+    template_name = 'project/cvm_containers/form.html'
     modal_id = 'update_container_image_modal'
     page_title = _('Update Image')
     submit_label = _('Update')
