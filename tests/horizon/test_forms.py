@@ -1,7 +1,11 @@
 """Launch, Scale and Update Image."""
 
 import json
+import os
+import shutil
+import tempfile
 
+from django.test import utils as test_utils
 from django.urls import reverse
 from heatclient import exc as heat_exc
 from openstack_dashboard import api as os_api
@@ -282,3 +286,17 @@ class ContainerActionsTest(base.PanelTestCase):
 
         self.assertShows(res, 'writes the image itself')
         self.heat.stacks.update.assert_not_called()
+
+
+class TemplatesDirTest(base.PanelTestCase):
+
+    def test_settings_may_name_the_templates_directory(self):
+        directory = tempfile.mkdtemp(prefix='heat-cvm-templates-')
+        self.addCleanup(shutil.rmtree, directory)
+        with open(os.path.join(directory, catalog.CONTAINER_FILE), 'w') as f:
+            f.write('heat_template_version: 2021-04-16\n'
+                    'description: Our own container\n')
+        with test_utils.override_settings(HEAT_CVM_TEMPLATES_DIR=directory):
+            res = self.client.get(SELECT_URL)
+        self.assertEqual([(catalog.CONTAINER, 'Our own container')],
+                         res.context['form'].fields['template'].choices)

@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core import validators
 from django import forms as django_forms
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,11 @@ from heat_cvm import schema  # noqa: I100,I202
 DESIRED = schema.field('scaling.desired_capacity').name
 IMAGE = schema.field('image').name
 GLANCE_IMAGE = schema.field('glance_image').name
+
+
+def launch_templates():
+    return catalog.launch_templates(
+        getattr(settings, 'HEAT_CVM_TEMPLATES_DIR', None))
 
 
 def heat_message(exc):
@@ -47,7 +53,7 @@ class SelectTemplateForm(forms.SelfHandlingForm):
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         try:
-            choices = [(t.key, t.title) for t in catalog.launch_templates()]
+            choices = [(t.key, t.title) for t in launch_templates()]
         except LookupError:
             exceptions.handle(request, _('The heat-cvm templates are not '
                                          'installed.'))

@@ -9,7 +9,6 @@ from horizon.utils import memoized
 from openstack_dashboard import api as os_api
 
 from horizon_cvm import api
-from horizon_cvm import catalog
 from horizon_cvm import containers
 from horizon_cvm.content.containers import forms as cvm_forms
 from horizon_cvm.content.containers import tables as cvm_tables
@@ -153,10 +152,11 @@ class LaunchView(forms.ModalFormView):
 
     @memoized.memoized_method
     def launch_template(self):
-        try:
-            return catalog.launch_template(self.kwargs['template_key'])
-        except KeyError:
-            raise http.Http404(_('No such template.'))
+        key = self.kwargs['template_key']
+        for entry in cvm_forms.launch_templates():
+            if entry.key == key:
+                return entry
+        raise http.Http404(_('No such template.'))
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
