@@ -65,6 +65,8 @@ class DetailTest(base.PanelTestCase):
         self.assertShows(res, 'nginx:1.27')
         self.assertShows(res, '2 / 2 (1\u20134)')
         self.assertShows(res, '10.0.0.5:80')
+        self.assertShows(res, 'action_scale')
+        self.assertHides(res, 'action_delete')
         properties = res.context['tab_group'].get_tab(
             'overview').get_context_data(self.request)['properties']
         # Every property of the schema, in its order, with its label.
@@ -97,8 +99,11 @@ class DetailTest(base.PanelTestCase):
     @helpers.create_mocks({os_api.nova: ['server_list']})
     def test_events_tab_lists_the_nested_events(self):
         self.mock_server_list.return_value = (self.servers, False)
+        stack_href = 'http://heat/v1/t/stacks/%s/%s' % (self.web.stack_name,
+                                                        self.web.id)
         self.heat.events.list.return_value = [base.event(
-            stack_name=self.web.stack_name, resource_name='group',
+            links=[{'rel': 'stack', 'href': stack_href}],
+            resource_name='group',
             resource_status='CREATE_FAILED',
             resource_status_reason='WaitConditionFailure: docker pull '
                                    'nginx:1.27 failed: manifest unknown')]
@@ -107,6 +112,7 @@ class DetailTest(base.PanelTestCase):
 
         self.assertShows(res, 'docker pull nginx:1.27 failed: manifest '
                               'unknown')
+        self.assertShows(res, self.web.stack_name)
         self.heat.events.list.assert_called_once_with(
             self.web.id, nested_depth=2, sort_dir='desc')
 

@@ -64,6 +64,7 @@ class DeleteContainer(tables.DeleteAction):
             'name': container.name, 'stack': container.stack_name}
 
     def delete(self, request, container_id):
+        # Horizon acts only on rows of the page it loaded for this POST.
         container = self.table.get_object_by_id(container_id)
         api.stack_delete(request, container.stack_id)
 
@@ -137,6 +138,16 @@ class ContainersTable(tables.DataTable):
         row_actions = (ScaleContainer, UpdateImage, DeleteContainer)
 
 
+class DetailActionsTable(ContainersTable):
+    """The actions a container's detail page offers: its links.
+
+    Delete is a batch action posted to a table view: it stays in the list.
+    """
+
+    class Meta(ContainersTable.Meta):
+        row_actions = (ScaleContainer, UpdateImage)
+
+
 class MembersTable(tables.DataTable):
     name = tables.Column('name', verbose_name=_('Server'),
                          link='horizon:project:instances:detail')
@@ -152,9 +163,19 @@ class MembersTable(tables.DataTable):
         verbose_name = _('Servers')
 
 
+def _event_stack(event):
+    """The name of the (nested) stack an event belongs to, from its link."""
+    for link in getattr(event, 'links', None) or ():
+        if link.get('rel') == 'stack':
+            parts = link.get('href', '').rstrip('/').split('/')
+            if len(parts) >= 2:
+                return parts[-2]
+    return '-'
+
+
 class EventsTable(tables.DataTable):
     time = tables.Column('event_time', verbose_name=_('Time'))
-    stack = tables.Column('stack_name', verbose_name=_('Stack'))
+    stack = tables.Column(_event_stack, verbose_name=_('Stack'))
     resource = tables.Column('resource_name', verbose_name=_('Resource'))
     status = tables.Column('resource_status', verbose_name=_('Status'))
     reason = tables.WrappingColumn('resource_status_reason',

@@ -115,7 +115,7 @@ class DetailView(tabs.TabbedTableView):
         container = self.get_data()
         context['container'] = container
         context['url'] = urls.reverse(INDEX_URL)
-        table = cvm_tables.ContainersTable(self.request)
+        table = cvm_tables.DetailActionsTable(self.request)
         context['actions'] = table.render_row_actions(container)
         return context
 
