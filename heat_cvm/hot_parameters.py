@@ -107,8 +107,10 @@ class _Builder:
     def __init__(self):
         self.parameters = {}
         self.conditions = {}
-        # Parameter name -> the schema Field it sets.
+        # Parameter name -> the schema Field it sets, and the map Field
+        # whose keys became separate parameters (scaling...), if any.
         self.fields = {}
+        self.parents = {}
 
     def value(self, field, prefix=''):
         """The property value for ``field``: a get_param, maybe an if."""
@@ -129,6 +131,7 @@ class _Builder:
 
     def flattened(self, field):
         prefix = FLATTENED[field.name]
+        before = set(self.parameters)
         result = {}
         for sub in field.fields:
             if sub.name == AUTOSCALE:
@@ -141,6 +144,8 @@ class _Builder:
             self.parameters[key]['default'] = ''
             result = {'if': [self.given('has_' + field.name, key, ''),
                              result]}
+        self.parents.update(dict.fromkeys(set(self.parameters) - before,
+                                          field))
         return result
 
     def autoscale(self, field):
@@ -173,6 +178,18 @@ def parameter_fields():
     builder = _Builder()
     builder.properties()
     return dict(builder.fields)
+
+
+def parameter_sections():
+    """Parameter name -> the label of the map it is a key of, or ''.
+
+    The launch form shows the keys of scaling, rolling_updates... under
+    their map's label.
+    """
+    builder = _Builder()
+    builder.properties()
+    return {name: builder.parents[name].label if name in builder.parents
+            else '' for name in builder.parameters}
 
 
 def container_template():

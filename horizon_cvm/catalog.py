@@ -39,6 +39,13 @@ class LaunchTemplate:
             return hot_parameters.parameter_fields()
         return {}
 
+    @property
+    def sections(self):
+        """Parameter -> the section it is shown under (container.yaml)."""
+        if self.key == CONTAINER:
+            return hot_parameters.parameter_sections()
+        return {}
+
 
 def _candidates(configured):
     if configured:

@@ -58,6 +58,7 @@ class FieldSpec:
     pattern: typing.Optional[str] = None
     item_keys: tuple = ()        # ITEMS: the keys of each item
     param_type: str = 'string'   # the HOT parameter's type
+    section: str = ''            # the title it is shown under, if any
 
 
 def _constraint(param, key):
@@ -141,7 +142,7 @@ def _item_line(item):
                     for key, value in item.items())
 
 
-def field_spec(name, param, field=None):
+def field_spec(name, param, field=None, section=''):
     """The FieldSpec of one HOT parameter; ``field``: its schema Field."""
     source = _source(param, field)
     kind = _kind(param, field, source)
@@ -158,17 +159,29 @@ def field_spec(name, param, field=None):
         choices=tuple((str(v), str(v)) for v in allowed), source=source,
         pattern=pattern,
         item_keys=tuple(f.name for f in item.fields) if item else (),
-        param_type=param.get('type', 'string'))
+        param_type=param.get('type', 'string'), section=section)
 
 
-def field_specs(template, fields=None):
+def field_specs(template, fields=None, sections=None):
     """The FieldSpecs of a template's parameters, in the template's order.
 
     :param fields: parameter name -> schema Field, for container.yaml.
+    :param sections: parameter name -> section title, for container.yaml.
     """
-    fields = fields or {}
-    return [field_spec(name, param or {}, fields.get(name))
+    fields, sections = fields or {}, sections or {}
+    return [field_spec(name, param or {}, fields.get(name),
+                       sections.get(name, ''))
             for name, param in (template.get('parameters') or {}).items()]
+
+
+def sections(specs):
+    """[(title, [spec, ...])]: consecutive specs of one section together."""
+    result = []
+    for spec in specs:
+        if not result or result[-1][0] != spec.section:
+            result.append((spec.section, []))
+        result[-1][1].append(spec)
+    return result
 
 
 # -- typed-in values -> Heat parameters --------------------------------------

@@ -189,6 +189,18 @@ class LaunchTest(base.PanelTestCase):
                          kwargs['template'])
         self.assertEqual('64', kwargs['parameters']['cache_size_mb'])
 
+    @helpers.create_mocks(CLOUD_APIS)
+    def test_container_yaml_fields_are_grouped_under_their_map(self):
+        self.mock_cloud()
+
+        res = self.client.get(launch_url(catalog.CONTAINER))
+
+        titles = [str(title) for title, _f in res.context['form'].sections()]
+        self.assertEqual('Stack', titles[0])
+        for title in ('Container', 'Scaling', 'Rolling updates'):
+            self.assertIn(title, titles)
+            self.assertShows(res, '<legend>%s</legend>' % title)
+
     def test_unknown_template_is_not_found(self):
         self.assertEqual(404, self.client.get(launch_url('nope')).status_code)
 

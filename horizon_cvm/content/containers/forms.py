@@ -148,7 +148,8 @@ class LaunchForm(forms.SelfHandlingForm):
         super().__init__(request, *args, **kwargs)
         self.preview = None
         self.specs = launch.field_specs(self.launch_template.template,
-                                        self.launch_template.fields)
+                                        self.launch_template.fields,
+                                        self.launch_template.sections)
         sources = {spec.source for spec in self.specs if spec.source}
         choices = {}
         for source in sources:
@@ -160,6 +161,14 @@ class LaunchForm(forms.SelfHandlingForm):
         for spec in self.specs:
             self.fields[spec.name] = _form_field(
                 spec, choices.get(spec.source, spec.choices))
+
+    def sections(self):
+        """[(title, [bound field, ...])] as the template groups them."""
+        groups = [(_('Stack'), [self['stack_name']])]
+        for title, specs in launch.sections(self.specs):
+            groups.append((title or _('Container'),
+                           [self[spec.name] for spec in specs]))
+        return groups
 
     def clean(self):
         data = super().clean()
