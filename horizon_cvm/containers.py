@@ -80,8 +80,10 @@ class Container:
         if self.sizes is None:
             return '%d' % self.current_size
         low, desired, high = self.sizes
-        return '%d / %d (%d\u2013%d)' % (
+        text = '%d / %d (%d\u2013%d)' % (
             self.current_size, desired, low, high)
+        # Alarms move the size between min and max on their own.
+        return text + ' autoscaled' if self.autoscale else text
 
 
 def display_status(stack_status):

@@ -200,3 +200,9 @@ def test_preview_rows_flatten_nested_stacks():
         [{'resource_name': 'g', 'resource_type': 'G'}, [
             {'resource_name': 's', 'resource_type': 'S'}]]]) == [
         (0, 'c', 'OS::CVM::Container'), (1, 'g', 'G'), (2, 's', 'S')]
+
+
+def test_an_autoscaled_size_says_so():
+    row = containers.container(nested_row(scaling={
+        'min_size': 1, 'max_size': 5, 'autoscale': {'meter': 'cpu'}}))
+    assert row.size_text == '0 / 1 (1\u20135) autoscaled'
