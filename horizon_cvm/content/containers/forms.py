@@ -10,13 +10,13 @@ from horizon import forms
 from horizon import messages
 from openstack_dashboard import api as os_api
 
+from heat_cvm import schema
 from horizon_cvm import api
 from horizon_cvm import catalog
 from horizon_cvm import launch
 
 # The parameters by which a stack from the panel's templates is scaled
 # and given a new image with a PATCH update; named by heat_cvm.schema.
-from heat_cvm import schema  # noqa: I100,I202
 DESIRED = schema.field('scaling.desired_capacity').name
 IMAGE = schema.field('image').name
 GLANCE_IMAGE = schema.field('glance_image').name
