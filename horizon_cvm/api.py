@@ -3,6 +3,8 @@
 Nova, Neutron and Glance are reached through openstack_dashboard.api.
 """
 
+from urllib import parse
+
 from django.conf import settings
 from heatclient import client as heat_client
 from horizon.utils import functions as utils
@@ -36,14 +38,15 @@ def container_stacks(request, marker=None, sort_dir='desc', name=None,
     tags = [facts.TAG]
     if name:
         tags.extend(facts.fact_tags('name', name))
-    kwargs = {'show_nested': True, 'tags': ','.join(tags),
-              'sort_keys': 'created_at', 'sort_dir': sort_dir,
-              'limit': page_size + 1 if paginate else None}
+    query = {'show_nested': True, 'tags': ','.join(tags),
+             'sort_keys': 'created_at', 'sort_dir': sort_dir}
+    if paginate:
+        query['limit'] = page_size + 1
     if marker:
-        kwargs['marker'] = marker
+        query['marker'] = marker
     if status:
-        kwargs['filters'] = {'status': STATUS_FILTERS.get(status, status)}
-    stacks = list(heatclient(request).stacks.list(**kwargs))
+        query['status'] = STATUS_FILTERS.get(status, status)
+    stacks = _stacks_get(heatclient(request), query)
     extra = paginate and len(stacks) > page_size
     if extra:
         stacks.pop()
@@ -52,6 +55,16 @@ def container_stacks(request, marker=None, sort_dir='desc', name=None,
         stacks.reverse()
         return stacks, True, extra
     return stacks, extra, marker is not None
+
+
+def _stacks_get(client, query):
+    """The stacks of one GET /stacks.
+
+    heatclient's stacks.list would GET the next page as well whenever a
+    page is shorter than the limit, i.e. on every last page.
+    """
+    return client.stacks._list('/stacks?%s' % parse.urlencode(query, True),
+                               'stacks')
 
 
 def stack_get(request, stack_id):

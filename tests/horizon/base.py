@@ -9,6 +9,7 @@ a real ContainerSpec).
 
 import copy
 from unittest import mock
+from urllib import parse
 import uuid
 
 from heatclient.v1 import events as heat_events
@@ -98,7 +99,16 @@ class FakeHeat:
         self.stacks = mock.Mock(name='stacks')
         self.events = mock.Mock(name='events')
         self.resources = mock.Mock(name='resources')
-        self.stacks.list.return_value = []
+        # What GET /stacks returns (horizon_cvm.api makes one such GET).
+        self.listed = []
+        self.stacks._list.side_effect = lambda url, key: list(self.listed)
+
+    def list_query(self):
+        """The query of the last GET /stacks, as {name: value}."""
+        url = self.stacks._list.call_args.args[0]
+        path, _sep, query = url.partition('?')
+        assert path == '/stacks', url
+        return dict(parse.parse_qsl(query))
 
     def calls(self):
         """Every call made to Heat, as (manager.method, kwargs)."""
@@ -110,6 +120,9 @@ class FakeHeat:
 
 
 class PanelTestCase(helpers.TestCase):
+
+    # False: the real python-heatclient, faked at the HTTP layer instead.
+    fake_heat_client = True
 
     def _setup_test_data(self):
         super()._setup_test_data()
@@ -128,7 +141,8 @@ class PanelTestCase(helpers.TestCase):
     def setUp(self):
         super().setUp()
         self.heat = FakeHeat()
-        patcher = mock.patch.object(api, 'heatclient',
-                                    return_value=self.heat)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        if self.fake_heat_client:
+            patcher = mock.patch.object(api, 'heatclient',
+                                        return_value=self.heat)
+            patcher.start()
+            self.addCleanup(patcher.stop)

@@ -1,13 +1,17 @@
 """Project > Containers: the list, its filters, pages and batch delete."""
 
 import copy
+import json
 import time
+from unittest import mock
+from urllib import parse
 
 from django.conf import settings
 from django.test import utils as test_utils
 from django.urls import reverse
 from openstack_dashboard import api as os_api
 from openstack_dashboard.test import helpers
+import requests
 
 from tests.horizon import base
 
@@ -32,7 +36,7 @@ class IndexTest(base.PanelTestCase):
             ports=[{'port': 11211}, {'port': 53, 'protocol': 'udp'}],
             status='CREATE_IN_PROGRESS',
             scaling={'min_size': 1, 'max_size': 1})
-        self.heat.stacks.list.return_value = [web, cache]
+        self.heat.listed = [web, cache]
         servers = [base.member_server(web, 0, '10.0.0.5'),
                    base.member_server(web, 1, '10.0.0.6'),
                    base.member_server(cache, 0, '10.0.0.7'),
@@ -56,17 +60,17 @@ class IndexTest(base.PanelTestCase):
         self.assertShows(res, '10.0.0.7:53')
         self.assertHides(res, 'http://10.0.0.7:53')
         # One Heat call finds the containers, one Nova call their members.
-        self.heat.stacks.list.assert_called_once()
-        kwargs = self.heat.stacks.list.call_args.kwargs
-        self.assertEqual((True, 'heat-cvm'),
-                         (kwargs['show_nested'], kwargs['tags']))
+        self.heat.stacks._list.assert_called_once()
+        query = self.heat.list_query()
+        self.assertEqual(('True', 'heat-cvm'),
+                         (query['show_nested'], query['tags']))
         self.mock_server_list.assert_called_once()
 
     @helpers.create_mocks({os_api.nova: ['server_list']})
     def test_stacks_without_containers_show_nothing(self):
         # Heat returns only tagged stacks; an untagged row (another
         # plugin's tag filter semantics, an old Heat) is skipped too.
-        self.heat.stacks.list.return_value = [base.stack_row(
+        self.heat.listed = [base.stack_row(
             stack_name='plain', tags=['team-a'])]
         self.mock_server_list.return_value = ([base.plain_server()], False)
 
@@ -82,7 +86,7 @@ class IndexTest(base.PanelTestCase):
     @helpers.create_mocks({os_api.nova: ['server_list']})
     def test_filters_by_name_and_status_on_heat_side(self):
         self.mock_server_list.return_value = ([], False)
-        self.heat.stacks.list.return_value = [
+        self.heat.listed = [
             base.container_stack('shop', 'web')]
 
         # A new filter redirects to the first page, which Heat filters.
@@ -90,37 +94,36 @@ class IndexTest(base.PanelTestCase):
                                      'containers__filter__q': 'web'},
                          follow=True)
         self.assertEqual('heat-cvm,heat-cvm:name=web',
-                         self.heat.stacks.list.call_args.kwargs['tags'])
+                         self.heat.list_query()['tags'])
 
         self.client.post(INDEX_URL, {'containers__filter__q_field': 'status',
                                      'containers__filter__q': 'Failed'},
                          follow=True)
-        self.assertEqual({'status': 'FAILED'},
-                         self.heat.stacks.list.call_args.kwargs['filters'])
+        self.assertEqual('FAILED', self.heat.list_query()['status'])
 
     @test_utils.override_settings(API_RESULT_PAGE_SIZE=2)
     @helpers.create_mocks({os_api.nova: ['server_list']})
     def test_pages_with_heat_markers(self):
         self.mock_server_list.return_value = ([], False)
         stacks = [base.container_stack('s%d' % i, 'web') for i in range(3)]
-        self.heat.stacks.list.return_value = stacks
+        self.heat.listed = stacks
 
         res = self.client.get(INDEX_URL)
 
         self.assertEqual(2, len(res.context['table'].data))
-        self.assertEqual(3, self.heat.stacks.list.call_args.kwargs['limit'])
+        self.assertEqual('3', self.heat.list_query()['limit'])
         self.assertShows(res, 'container_marker=%s' % stacks[1].id)
 
-        self.heat.stacks.list.return_value = stacks[2:]
+        self.heat.listed = stacks[2:]
         res = self.client.get(INDEX_URL, {'container_marker': stacks[1].id})
         self.assertEqual(stacks[1].id,
-                         self.heat.stacks.list.call_args.kwargs['marker'])
+                         self.heat.list_query()['marker'])
         self.assertShows(res, 'prev_container_marker=%s' % stacks[2].id)
 
     @helpers.create_mocks({os_api.nova: ['server_list']})
     def test_delete_deletes_the_stack_holding_the_container(self):
         web = base.container_stack('shop', 'web')
-        self.heat.stacks.list.return_value = [web]
+        self.heat.listed = [web]
         self.mock_server_list.return_value = ([], False)
 
         res = self.client.post(INDEX_URL, {
@@ -133,7 +136,7 @@ class IndexTest(base.PanelTestCase):
     @helpers.create_mocks({os_api.nova: ['server_list']})
     def test_policy_hides_what_the_user_may_not_do(self):
         web = base.container_stack('shop', 'web')
-        self.heat.stacks.list.return_value = [web]
+        self.heat.listed = [web]
         self.mock_server_list.return_value = ([], False)
 
         res = self.client.get(INDEX_URL)
@@ -177,7 +180,7 @@ class ScaleTest(base.PanelTestCase):
 
     def render_page(self, page_size, stacks, servers):
         self.heat = base.FakeHeat()
-        self.heat.stacks.list.return_value = stacks[:page_size + 1]
+        self.heat.listed = stacks[:page_size + 1]
         with test_utils.override_settings(API_RESULT_PAGE_SIZE=page_size,
                                           TEMPLATES=cached_templates()), \
                 helpers.mock.patch.object(base.api, 'heatclient',
@@ -204,3 +207,34 @@ class ScaleTest(base.PanelTestCase):
                   % (size, self.STACKS, len(servers), heat_calls,
                      nova_calls, seconds))
             self.assertEqual((1, 1), (heat_calls, nova_calls))
+
+
+class HeatRequestTest(base.PanelTestCase):
+    """What goes to Heat on the wire, through the real python-heatclient."""
+
+    fake_heat_client = False
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_a_page_is_one_get_of_the_tagged_nested_stacks(self):
+        web = base.container_stack('shop', 'web')
+        body = {'stacks': [web.to_dict()]}
+        self.mock_server_list.return_value = ([], False)
+        response = requests.Response()
+        response.status_code, response.reason = 200, 'OK'
+        response.raw = mock.Mock(version=11)    # heatclient logs HTTP/1.1
+        response.headers['Content-Type'] = 'application/json'
+        response._content = json.dumps(body).encode()
+
+        with mock.patch('requests.request',
+                        return_value=response) as request:
+            res = self.client.get(INDEX_URL)
+
+        self.assertEqual(['web'], [r.name for r in res.context['table'].data])
+        request.assert_called_once()
+        method, url = request.call_args.args
+        path, _sep, query = url.partition('?')
+        self.assertEqual(('GET', '/v1/tenant/stacks'),
+                         (method, path.split('8004')[1]))
+        self.assertEqual({'show_nested': ['True'], 'tags': ['heat-cvm'],
+                          'sort_keys': ['created_at'], 'sort_dir': ['desc'],
+                          'limit': ['21']}, parse.parse_qs(query))
