@@ -107,11 +107,16 @@ class _Builder:
     def __init__(self):
         self.parameters = {}
         self.conditions = {}
+        # Parameter name -> the schema Field it sets, and the map Field
+        # whose keys became separate parameters (scaling...), if any.
+        self.fields = {}
+        self.parents = {}
 
     def value(self, field, prefix=''):
         """The property value for ``field``: a get_param, maybe an if."""
         name = prefix + field.name
         self.parameters[name] = _parameter(field, prefix)
+        self.fields[name] = field
         value = {'get_param': name}
         if not _is_optional(field):
             return value
@@ -126,6 +131,7 @@ class _Builder:
 
     def flattened(self, field):
         prefix = FLATTENED[field.name]
+        before = set(self.parameters)
         result = {}
         for sub in field.fields:
             if sub.name == AUTOSCALE:
@@ -138,6 +144,8 @@ class _Builder:
             self.parameters[key]['default'] = ''
             result = {'if': [self.given('has_' + field.name, key, ''),
                              result]}
+        self.parents.update(dict.fromkeys(set(self.parameters) - before,
+                                          field))
         return result
 
     def autoscale(self, field):
@@ -145,6 +153,7 @@ class _Builder:
             'type': 'boolean', 'label': 'Autoscale',
             'description': field.description, 'default': False}
         self.conditions[AUTOSCALE] = {'get_param': AUTOSCALE}
+        self.fields[AUTOSCALE] = field
         values = {sub.name: self.value(sub, 'autoscale_')
                   for sub in field.fields}
         return {'if': [AUTOSCALE, values]}
@@ -157,6 +166,30 @@ class _Builder:
             else:
                 props[field.name] = self.value(field)
         return props
+
+
+def parameter_fields():
+    """Parameter name of container.yaml -> the heat_cvm.schema Field it sets.
+
+    The panel's launch form reads labels, defaults and constraints from
+    the template's parameters, and from this what the template cannot say
+    (which values are secret, the keys of a list of maps).
+    """
+    builder = _Builder()
+    builder.properties()
+    return dict(builder.fields)
+
+
+def parameter_sections():
+    """Parameter name -> the label of the map it is a key of, or ''.
+
+    The launch form shows the keys of scaling, rolling_updates... under
+    their map's label.
+    """
+    builder = _Builder()
+    builder.properties()
+    return {name: builder.parents[name].label if name in builder.parents
+            else '' for name in builder.parameters}
 
 
 def container_template():

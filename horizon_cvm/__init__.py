@@ -1,5 +1,9 @@
-"""horizon_cvm: the Project > Containers panel for Horizon (not yet built).
+"""horizon_cvm: the Project > Containers panel for Horizon.
 
-The panel lands with its own issue; the package is reserved here so that
-the distribution's layout is the one operators will install.
+A pure core with no Django import (containers.py: list rows and the
+resource's properties; launch.py: a template's parameters as form fields;
+catalog.py: the templates it launches), one module that talks to Heat
+(api.py), and the Django views, tables, tabs and forms in
+content/containers/. enabled/ holds the files an operator copies into
+Horizon (see README.rst).
 """

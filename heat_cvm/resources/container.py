@@ -22,6 +22,7 @@ from oslo_log import log as logging
 from heat_cvm import blueprint
 from heat_cvm import cloudinit
 from heat_cvm import config
+from heat_cvm import facts
 from heat_cvm.i18n import _
 from heat_cvm import image as image_ref
 from heat_cvm.resources import heat_schema
@@ -47,6 +48,33 @@ def _error_path(dotted):
             for name, index in _PATH_ITEM.findall(dotted)]
 
 
+class _TaggingEngineClient:
+    """The engine client, tagging the nested stacks it creates or updates.
+
+    StackResource builds the engine call's args itself and has no hook for
+    tags, and an update without tags would clear them, so both calls add
+    them. The Horizon panel finds every container's nested stack, and what
+    its list shows, by these tags in one stack list call (heat_cvm.facts).
+    """
+
+    def __init__(self, client, nested_tags):
+        self._client = client
+        self._nested_tags = nested_tags
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def _tagged(self, kwargs):
+        args = dict(kwargs.get('args') or {}, tags=self._nested_tags())
+        return dict(kwargs, args=args)
+
+    def _create_stack(self, ctxt, **kwargs):
+        return self._client._create_stack(ctxt, **self._tagged(kwargs))
+
+    def _update_stack(self, ctxt, **kwargs):
+        return self._client._update_stack(ctxt, **self._tagged(kwargs))
+
+
 class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     """Runs a Docker container on each server of an autoscaling group.
 
@@ -64,6 +92,12 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     properties_schema = heat_schema.properties_schema()
 
     attributes_schema = heat_schema.attributes_schema()
+
+    def rpc_client(self):
+        return _TaggingEngineClient(super().rpc_client(), self._nested_tags)
+
+    def _nested_tags(self):
+        return facts.tags(self.container_spec(), self.name)
 
     def redact_properties(self, data):
         return schema.redact(data)

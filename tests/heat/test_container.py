@@ -20,6 +20,7 @@ from oslo_config import cfg
 import yaml
 
 from heat_cvm import blueprint
+from heat_cvm import facts
 from tests.heat import base
 from tests.heat import cloud
 from tests.heat import guests
@@ -253,6 +254,28 @@ class ContainerStackTest(base.HeatTestCase):
                          stack.status_reason)
         self.assertEqual(3, len(self.cloud.servers))
         self.assertLessEqual(before, set(self.cloud.servers))
+
+    def test_one_tagged_stack_list_finds_the_container(self):
+        # What the Horizon panel relies on: the nested stack is tagged, on
+        # create and after an update, and its tags say what a list shows.
+        stack = self.create(template())
+        ctx = utils.dummy_context()
+
+        def listed():
+            rows = self.engine.list_stacks(ctx, show_nested=True,
+                                           tags=[facts.TAG])
+            self.assertEqual([stack['app'].resource_id],
+                             [row['stack_identity']['stack_id']
+                              for row in rows])
+            self.assertEqual(stack.id, rows[0]['parent'])
+            return facts.read(rows[0]['tags'])
+
+        self.assertEqual({'name': 'app', 'image': 'memcached:1.6',
+                          'ports': '11211/tcp 19000/udp', 'size': '1/2/4',
+                          'autoscale': 'no', 'resource': 'app'}, listed())
+        self.update(stack, template(scaling={
+            'min_size': 1, 'max_size': 4, 'desired_capacity': 3}))
+        self.assertEqual((1, 3, 4), facts.sizes(listed()))
 
     def test_update_of_image_replaces_members_by_rolling_update(self):
         # Without wait conditions: in this harness (Heat's legacy engine,

@@ -49,3 +49,22 @@ def test_optional_properties_are_omitted_when_unset():
     assert tmpl['conditions']['has_working_dir'] == {
         'not': {'equals': [{'get_param': 'working_dir'}, '']}}
     assert properties['scaling']['autoscale']['if'][0] == 'autoscale'
+
+
+def test_every_parameter_names_the_schema_field_it_sets():
+    fields = hot_parameters.parameter_fields()
+    template = hot_parameters.container_template()
+    assert set(fields) == set(template['parameters'])
+    assert fields['rolling_max_batch_size'] is schema.field(
+        'rolling_updates.max_batch_size')
+    assert fields['registry_password'].secret
+
+
+def test_the_keys_of_a_map_are_a_section_under_its_label():
+    sections = hot_parameters.parameter_sections()
+    assert set(sections) == set(hot_parameters.container_template()[
+        'parameters'])
+    assert (sections['image'], sections['min_size'], sections['autoscale'],
+            sections['rolling_pause_time'], sections['registry_password']) \
+        == ('', 'Scaling', 'Scaling', 'Rolling updates',
+            'Registry credentials')

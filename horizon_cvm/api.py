@@ -1,0 +1,103 @@
+"""The one place the panel talks to Heat (python-heatclient).
+
+Nova, Neutron and Glance are reached through openstack_dashboard.api.
+"""
+
+from urllib import parse
+
+from django.conf import settings
+from heatclient import client as heat_client
+from horizon.utils import functions as utils
+from horizon.utils.memoized import memoized
+from openstack_dashboard.api import base
+
+from heat_cvm import facts
+
+# Heat's stack list filter on the combined "<action>_<status>" status.
+STATUS_FILTERS = {'ready': 'COMPLETE', 'failed': 'FAILED',
+                  'in progress': 'IN_PROGRESS'}
+
+
+@memoized
+def heatclient(request):
+    return heat_client.Client(
+        '1', base.url_for(request, 'orchestration'),
+        token=request.user.token.id,
+        insecure=settings.OPENSTACK_SSL_NO_VERIFY,
+        ca_file=settings.OPENSTACK_SSL_CACERT)
+
+
+def container_stacks(request, marker=None, sort_dir='desc', name=None,
+                     status=None, paginate=True):
+    """One page of container stacks: (stacks, has_more, has_prev).
+
+    One API call: the nested stacks tagged heat-cvm (heat_cvm.facts),
+    filtered by the container name's tag and by status on Heat's side.
+    """
+    page_size = utils.get_page_size(request)
+    tags = [facts.TAG]
+    if name:
+        tags.extend(facts.fact_tags('name', name))
+    query = {'show_nested': True, 'tags': ','.join(tags),
+             'sort_keys': 'created_at', 'sort_dir': sort_dir}
+    if paginate:
+        query['limit'] = page_size + 1
+    if marker:
+        query['marker'] = marker
+    if status:
+        query['status'] = STATUS_FILTERS.get(status, status)
+    stacks = _stacks_get(heatclient(request), query)
+    extra = paginate and len(stacks) > page_size
+    if extra:
+        stacks.pop()
+    if sort_dir == 'asc':
+        # Paging back from ``marker``: the page is before it, newest first.
+        stacks.reverse()
+        return stacks, True, extra
+    return stacks, extra, marker is not None
+
+
+def _stacks_get(client, query):
+    """The stacks of one GET /stacks.
+
+    heatclient's stacks.list would GET the next page as well whenever a
+    page is shorter than the limit, i.e. on every last page.
+    """
+    return client.stacks._list('/stacks?%s' % parse.urlencode(query, True),
+                               'stacks')
+
+
+def stack_get(request, stack_id):
+    return heatclient(request).stacks.get(stack_id)
+
+
+def stack_template(request, stack_id):
+    return heatclient(request).stacks.template(stack_id)
+
+
+def stack_preview(request, **fields):
+    return heatclient(request).stacks.preview(**fields)
+
+
+def stack_create(request, **fields):
+    return heatclient(request).stacks.create(**fields)
+
+
+def stack_patch_parameters(request, stack_id, parameters):
+    """A PATCH update: the stack keeps its template and other parameters."""
+    heatclient(request).stacks.update(stack_id, existing=True,
+                                      parameters=parameters)
+
+
+def stack_delete(request, stack_id):
+    heatclient(request).stacks.delete(stack_id)
+
+
+def events_list(request, stack_id, nested_depth=2):
+    return heatclient(request).events.list(stack_id,
+                                           nested_depth=nested_depth,
+                                           sort_dir='desc')
+
+
+def resource_signal(request, stack_id, resource_name):
+    heatclient(request).resources.signal(stack_id, resource_name)

@@ -1,0 +1,152 @@
+"""A container's detail page: Overview, Servers, Events, Logs, Template."""
+
+from django.urls import reverse
+from openstack_dashboard import api as os_api
+from openstack_dashboard.test import helpers
+import yaml
+
+from heat_cvm import schema
+from tests.horizon import base
+
+# A template written for "openstack stack create", with a secret given in
+# clear in the template itself and another through a hidden parameter.
+CLI_TEMPLATE = {
+    'heat_template_version': '2021-04-16',
+    'parameters': {'api_key': {'type': 'string', 'hidden': True},
+                   'size': {'type': 'number', 'default': 2}},
+    'resources': {'web': {'type': 'OS::CVM::Container', 'properties': {
+        'image': 'nginx:1.27',
+        'environment': {'MODE': 'prod'},
+        'secret_environment': {'API_KEY': {'get_param': 'api_key'},
+                               'DB_PASSWORD': base.SECRET},
+        'registry_credentials': {'username': 'bot',
+                                 'password': base.SECRET + '-registry'},
+        'ports': [{'port': 80}],
+        'networks': ['private'],
+        'scaling': {'min_size': 1, 'max_size': 4,
+                    'desired_capacity': {'get_param': 'size'}},
+        'metadata': {'owner': {'get_attr': ['other', 'name']}},
+    }}}}
+NESTED_TEMPLATE = {'heat_template_version': '2021-04-16',
+                   'description': 'OS::CVM::Container web: one container '
+                                  'per server',
+                   'resources': {'group': {
+                       'type': 'OS::Heat::AutoScalingGroup'}}}
+
+
+def detail_url(container, tab=None):
+    url = reverse('horizon:project:cvm_containers:detail',
+                  args=(container.id,))
+    return url + ('?tab=container_details__%s' % tab if tab else '')
+
+
+class DetailTest(base.PanelTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.web = base.container_stack('shop', 'web')
+        owner = base.stack_row(id=self.web.parent, stack_name='shop',
+                               parameters={'api_key': '******',
+                                           'size': '2'})
+        stacks = {self.web.id: self.web, owner.id: owner}
+        self.heat.stacks.get.side_effect = stacks.get
+        templates = {owner.id: CLI_TEMPLATE, self.web.id: NESTED_TEMPLATE}
+        self.heat.stacks.template.side_effect = templates.get
+        self.servers = [base.member_server(self.web, 0, '10.0.0.5'),
+                        base.member_server(self.web, 1, '10.0.0.6')]
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_overview_shows_every_property_with_secrets_masked(self):
+        self.mock_server_list.return_value = (self.servers, False)
+
+        res = self.client.get(detail_url(self.web))
+
+        self.assertTemplateUsed(res, 'horizon/common/_detail.html')
+        self.assertShows(res, 'nginx:1.27')
+        self.assertShows(res, '2 / 2 (1\u20134)')
+        self.assertShows(res, '10.0.0.5:80')
+        self.assertShows(res, 'action_scale')
+        self.assertHides(res, 'action_delete')
+        properties = res.context['tab_group'].get_tab(
+            'overview').get_context_data(self.request)['properties']
+        # Every property of the schema, in its order, with its label.
+        self.assertEqual([(f.label, f.name) for f in schema.FIELDS],
+                         [(label, name) for label, name, _t in properties])
+        rows = {name: text for _label, name, text in properties}
+        self.assertEqual('{MODE: prod}', rows['environment'])
+        self.assertEqual("{API_KEY: '******', DB_PASSWORD: '******'}",
+                         rows['secret_environment'])
+        self.assertEqual("{username: bot, password: '******'}",
+                         rows['registry_credentials'])
+        # desired_capacity resolved from the stack's parameter; what the
+        # template computes from another resource shows as written.
+        self.assertIn('desired_capacity: 2', rows['scaling'])
+        self.assertIn('get_attr', rows['metadata'])
+        self.assertEqual('default ([cvm] flavor)', rows['flavor'])
+        self.assertHides(res, base.SECRET)
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_servers_tab_links_to_each_instance(self):
+        self.mock_server_list.return_value = (self.servers, False)
+
+        res = self.client.get(detail_url(self.web, 'servers'))
+
+        for server in self.servers:
+            self.assertShows(res, reverse('horizon:project:instances:detail',
+                                          args=(server.id,)))
+        self.assertShows(res, '10.0.0.6')
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_events_tab_lists_the_nested_events(self):
+        self.mock_server_list.return_value = (self.servers, False)
+        stack_href = 'http://heat/v1/t/stacks/%s/%s' % (self.web.stack_name,
+                                                        self.web.id)
+        self.heat.events.list.return_value = [base.event(
+            links=[{'rel': 'stack', 'href': stack_href}],
+            resource_name='group',
+            resource_status='CREATE_FAILED',
+            resource_status_reason='WaitConditionFailure: docker pull '
+                                   'nginx:1.27 failed: manifest unknown')]
+
+        res = self.client.get(detail_url(self.web, 'events'))
+
+        self.assertShows(res, 'docker pull nginx:1.27 failed: manifest '
+                              'unknown')
+        self.assertShows(res, self.web.stack_name)
+        self.heat.events.list.assert_called_once_with(
+            self.web.id, nested_depth=2, sort_dir='desc')
+
+    @helpers.create_mocks({os_api.nova: ['server_list',
+                                         'server_console_output']})
+    def test_logs_tab_shows_the_console_of_the_chosen_member(self):
+        self.mock_server_list.return_value = (self.servers, False)
+        self.mock_server_console_output.return_value = (
+            'cvm-web[42]: nginx started\n')
+        second = self.servers[1]
+
+        res = self.client.get(detail_url(self.web, 'logs') +
+                              '&member=%s' % second.id)
+
+        self.assertShows(res, 'cvm-web[42]: nginx started')
+        self.mock_server_console_output.assert_called_once_with(
+            helpers.IsHttpRequest(), second.id, tail_length=200)
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_template_tab_shows_the_generated_nested_template(self):
+        self.mock_server_list.return_value = (self.servers, False)
+
+        res = self.client.get(detail_url(self.web, 'template'))
+
+        self.assertShows(res, 'OS::Heat::AutoScalingGroup')
+        self.assertEqual(NESTED_TEMPLATE, yaml.safe_load(
+            res.context['tab_group'].get_tab('template')
+            .get_context_data(self.request)['template']))
+
+    def test_a_stack_that_is_no_container_is_not_found(self):
+        plain = base.stack_row(stack_name='plain')
+        self.heat.stacks.get.side_effect = None
+        self.heat.stacks.get.return_value = plain
+
+        res = self.client.get(detail_url(plain))
+
+        self.assertEqual(404, res.status_code)
