@@ -9,7 +9,7 @@ import re
 import urllib.parse
 import urllib.request
 
-from tests.functional import conftest
+from tests.functional import helpers
 
 
 def login(url, username, password):
@@ -31,7 +31,7 @@ def login(url, username, password):
 
 
 def test_demo_user_sees_its_project_in_horizon(cloud):
-    url = conftest.HORIZON_URL
+    url = helpers.HORIZON_URL
     client = login(url, 'demo', 'demo')
     with client.open(url + 'project/instances/', timeout=120) as response:
         page = response.read().decode()
@@ -40,7 +40,7 @@ def test_demo_user_sees_its_project_in_horizon(cloud):
 
 
 def test_wrong_password_is_refused(cloud):
-    url = conftest.HORIZON_URL
+    url = helpers.HORIZON_URL
     try:
         login(url, 'demo', 'not-the-password')
     except AssertionError as error:

@@ -9,9 +9,9 @@ import time
 import urllib.request
 import uuid
 
-from tests.functional import conftest
+from tests.functional import helpers
 
-EXAMPLES = conftest.REPO / 'templates' / 'examples'
+EXAMPLES = helpers.REPO / 'templates' / 'examples'
 
 
 def stack_name(prefix):
@@ -80,7 +80,7 @@ def test_secret_never_reaches_heat_or_the_logs(cloud):
     # The generic template; flavor, host image and network come from the
     # cloud's [cvm] options.
     cloud.openstack('stack', 'create', '--wait', '-t',
-                    str(conftest.REPO / 'templates' / 'container.yaml'),
+                    str(helpers.REPO / 'templates' / 'container.yaml'),
                     '--parameter', 'image=busybox:1.36',
                     '--parameter', 'command=["sleep", "infinity"]',
                     '--parameter',
@@ -108,7 +108,7 @@ def test_secret_never_reaches_heat_or_the_logs(cloud):
 def container(cloud, name, *parameters, wait=True, check=True):
     """Create a stack from templates/container.yaml."""
     args = ['stack', 'create', '-t',
-            str(conftest.REPO / 'templates' / 'container.yaml')]
+            str(helpers.REPO / 'templates' / 'container.yaml')]
     for parameter in parameters:
         args += ['--parameter', parameter]
     if wait:

@@ -1,7 +1,8 @@
-"""The minicloud for the functional tests: up before, down after.
+"""The minicloud as the functional and e2e tests use it.
 
-``minicloud up`` is idempotent, so a developer's running cloud is reused;
-set MINICLOUD_KEEP=1 to leave it running after the tests.
+The ``cloud`` fixture (tests/conftest.py) brings it up before and down
+after; ``minicloud up`` is idempotent, so a developer's running cloud is
+reused; set MINICLOUD_KEEP=1 to leave it running after the tests.
 """
 
 import datetime
@@ -9,9 +10,6 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
-
-import pytest
 
 from tools.minicloud import minicloud
 
@@ -75,14 +73,3 @@ class Cloud:
             record = json.loads(path.read_text())
             records[record['server']] = record
         return records
-
-
-@pytest.fixture(scope='session')
-def cloud():
-    subprocess.run([sys.executable, str(MINICLOUD), 'up'], check=True)
-    try:
-        yield Cloud(STATE)
-    finally:
-        if not os.environ.get('MINICLOUD_KEEP'):
-            subprocess.run([sys.executable, str(MINICLOUD), 'down'],
-                           check=True)
