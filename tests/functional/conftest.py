@@ -52,6 +52,8 @@ class Cloud:
                                      cloud=admin)
                 if g['Name'] != 'default']),
             'stacks': len(self.json('stack', 'list')),
+            'volumes': len(self.json('volume', 'list', '--all-projects',
+                                     cloud=admin)),
         }
 
     def guest_records(self):
