@@ -54,6 +54,8 @@ class Cloud:
                                      cloud=admin)
                 if g['Name'] != 'default']),
             'stacks': len(self.json('stack', 'list')),
+            'volumes': len(self.json('volume', 'list', '--all-projects',
+                                     cloud=admin)),
         }
 
     def terminated_at(self, server):

@@ -1,8 +1,9 @@
 """OS::CVM::Container through `openstack stack create` on the minicloud.
 
 A real heat-api and heat-engine (with heat-cvm on plugin_dirs), Keystone,
-Nova, Neutron and Glance; the guest runner plays each server's boot from
-the user data Nova holds, and the guest's own helper signals Heat.
+Nova, Neutron, Glance and Cinder; the guest runner plays each server's
+boot from the user data Nova holds, and the guest's own helper signals
+Heat.
 """
 
 import time
@@ -255,3 +256,83 @@ def test_a_guest_that_never_signals_times_out(cloud):
         assert time.monotonic() - started < 20 + 90
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def docker_run(record):
+    (run,) = [c for c in record['calls']
+              if c['cmd'] == 'docker' and c['argv'][0] == 'run']
+    return run
+
+
+def assert_volume_mounted(cloud, server_id, size, mount_path):
+    """The member's one Cinder volume: in-use on it, mounted by its guest."""
+    (attachment,) = cloud.json('server', 'volume', 'list', server_id)
+    volume = cloud.json('volume', 'show', attachment['Volume ID'])
+    assert volume['status'] == 'in-use'
+    assert volume['size'] == size
+    assert [a['server_id'] for a in volume['attachments']] == [server_id]
+    # Nova and udev name a virtio disk by the first 20 characters of the
+    # volume ID; the guest formats the blank volume and mounts it where
+    # the container's bind mount takes it from.
+    device = '/dev/disk/by-id/virtio-%s' % volume['id'][:20]
+    record = cloud.guest_records()[server_id]
+    assert record['returncodes'] == [0]
+    disk_calls = [[c['cmd']] + c['argv'] for c in record['calls']
+                  if c['cmd'] in ('blkid', 'mkfs.ext4', 'mount')]
+    (mount,) = [call for call in disk_calls if call[0] == 'mount']
+    assert disk_calls == [['blkid', device], ['mkfs.ext4', '-q', device],
+                          mount]
+    assert mount[1] == device
+    argv = docker_run(record)['argv']
+    binds = [argv[i + 1] for i, word in enumerate(argv) if word == '--mount']
+    (bind,) = [b for b in binds if b.endswith(',target=' + mount_path)]
+    source = bind.split(',')[1]
+    assert source.startswith('source=')
+    assert mount[2].endswith(source[len('source='):])
+
+
+def test_etherpad_example_mounts_its_cinder_volume(cloud):
+    before = cloud.counts()
+    name = stack_name('etherpad')
+    cloud.openstack('stack', 'create', '--wait', '-t',
+                    str(EXAMPLES / 'etherpad.yaml'),
+                    '--parameter', 'admin_password=pw-%s' % uuid.uuid4().hex,
+                    name)
+    try:
+        stack = cloud.json('stack', 'show', name)
+        assert stack['stack_status'] == 'CREATE_COMPLETE', \
+            stack['stack_status_reason']
+        (server_id,) = output(cloud, name, 'servers')
+        assert_volume_mounted(cloud, server_id, 1, '/opt/etherpad-lite/var')
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+    # The volume went with its member (counts() counts volumes).
+    assert cloud.counts() == before
+
+
+def test_wordpress_example_keeps_mysql_on_a_cinder_volume(cloud):
+    before = cloud.counts()
+    name = stack_name('wordpress')
+    cloud.openstack('stack', 'create', '--wait', '-t',
+                    str(EXAMPLES / 'wordpress.yaml'),
+                    '--parameter', 'db_password=pw-%s' % uuid.uuid4().hex,
+                    '--parameter', 'db_root_password=pw-%s' % uuid.uuid4().hex,
+                    name)
+    try:
+        stack = cloud.json('stack', 'show', name)
+        assert stack['stack_status'] == 'CREATE_COMPLETE', \
+            stack['stack_status_reason']
+        db_id, web_id = output(cloud, name, 'servers')
+        assert_volume_mounted(cloud, db_id, 5, '/var/lib/mysql')
+        # WordPress has no volume, and reaches MySQL at its address.
+        web = cloud.guest_records()[web_id]
+        assert not [c for c in web['calls']
+                    if c['cmd'] in ('blkid', 'mkfs.ext4', 'mount')]
+        db = cloud.json('server', 'show', db_id)
+        (db_address,) = [a for addresses in db['addresses'].values()
+                         for a in addresses]
+        assert docker_run(web)['environment']['WORDPRESS_DB_HOST'] == \
+            '%s:3306' % db_address
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+    assert cloud.counts() == before

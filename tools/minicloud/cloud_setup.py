@@ -6,7 +6,8 @@ Run by minicloud.py with the services' venv, in three steps:
              the service catalog
   compute    wait until nova-compute registered its resource provider
   resources  flavor m1.small, a shared network "private" with a subnet, the
-             container-host image "cvm-host"; wait for heat-engine
+             container-host image "cvm-host"; wait for heat-engine and
+             for cinder-volume's backend in the scheduler
 """
 
 import argparse
@@ -29,6 +30,8 @@ def services(ports):
         ('placement', 'placement', 'http://127.0.0.1:%d' % ports['placement']),
         ('nova', 'compute', 'http://127.0.0.1:%d/v2.1' % ports['nova']),
         ('neutron', 'network', 'http://127.0.0.1:%d' % ports['neutron']),
+        ('cinder', 'block-storage',
+         'http://127.0.0.1:%d/v3' % ports['cinder']),
     ]
 
 
@@ -129,6 +132,13 @@ def resources(conn, state):
                                 visibility='public')
     wait(lambda: any(s['status'] == 'up' for s in conn.orchestration.get(
         '/services').json()['services']), 'heat-engine')
+
+    def backend_pools():
+        # The scheduler refuses volumes until cinder-volume has reported
+        # its backend's capacity.
+        response = conn.block_storage.get('/scheduler-stats/get_pools')
+        return response.status_code == 200 and response.json()['pools']
+    wait(backend_pools, "cinder-volume's backend")
 
 
 def main():

@@ -7,8 +7,9 @@
     python3 tools/minicloud/minicloud.py down    # stop all, drop what it made
 
 Keystone, Glance, Placement, Nova (fake virt driver), Neutron (ML2 with a
-bind-everything mechanism driver instead of agents) and Heat with heat-cvm
-on its plugin_dirs, from PyPI, in their own venv, each API under uwsgi on
+bind-everything mechanism driver instead of agents), Cinder (a volume
+driver with no storage) and Heat with heat-cvm on its plugin_dirs, from
+PyPI, in their own venv, each API under uwsgi on
 127.0.0.1, on the machine's MariaDB and RabbitMQ (databases and vhost named
 minicloud_*). A guest runner plays each container host's guest (see
 guest_runner.py). State, config and logs live in $MINICLOUD_STATE
@@ -44,7 +45,7 @@ _OFFSET = int(os.environ.get('MINICLOUD_PORT_OFFSET', '0'))
 PORTS = {name: port + _OFFSET for name, port in {
     'keystone': 15000, 'heat': 18004, 'heat_cfn': 18000, 'glance': 19292,
     'placement': 18778, 'nova': 18774, 'neutron': 19696,
-    'horizon': 18080}.items()}
+    'cinder': 18776, 'horizon': 18080}.items()}
 NAME = os.environ.get('MINICLOUD_NAME', 'minicloud')
 if not NAME.startswith('minicloud'):
     raise SystemExit('MINICLOUD_NAME must start with "minicloud"')
@@ -53,7 +54,7 @@ VHOST = NAME
 MQ = 'rabbit://guest:guest@127.0.0.1:5672/%s' % VHOST
 HORIZON_STATIC = STATE / 'data' / 'horizon' / 'static'
 DATABASES = ('keystone', 'heat', 'glance', 'placement', 'nova', 'nova_api',
-             'nova_cell0', 'neutron')
+             'nova_cell0', 'neutron', 'cinder')
 KEYSTONE_URL = 'http://127.0.0.1:%d' % PORTS['keystone']
 HORIZON_URL = 'http://127.0.0.1:%d/' % PORTS['horizon']
 
@@ -66,6 +67,10 @@ def log(message):
 
 def venv_bin(name):
     return str(VENV / 'bin' / name)
+
+
+# The minicloud's own drivers, each a small package (see its docstring).
+DRIVERS = (HERE / 'ml2_bind_all', HERE / 'cinder_no_storage')
 
 
 def pip_install(*args):
@@ -84,11 +89,15 @@ def install():
     if not (VENV / 'bin' / 'python').exists():
         subprocess.run([sys.executable, '-m', 'venv', str(VENV)], check=True)
     stamp = VENV / '.minicloud-requirements'
-    wanted = (HERE / 'requirements.txt').read_text()
+    # A change to the requirements or to a driver's code reinstalls.
+    wanted = (HERE / 'requirements.txt').read_text() + ''.join(
+        path.read_text() for driver in DRIVERS
+        for path in sorted(driver.rglob('*.py')))
     if not stamp.exists() or stamp.read_text() != wanted:
         log('installing the services (a few minutes the first time)')
         pip_install('-c', str(UPPER_CONSTRAINTS), '-r',
-                    str(HERE / 'requirements.txt'), str(HERE / 'ml2_bind_all'))
+                    str(HERE / 'requirements.txt'),
+                    *[str(driver) for driver in DRIVERS])
         stamp.write_text(wanted)
     pip_install('--no-deps', '--force-reinstall', str(REPO))
 
@@ -115,7 +124,8 @@ def config_values():
               'keystone_url': KEYSTONE_URL, 'plugin_dir': plugin_dir(),
               'horizon_secret_key': secrets.token_hex(32)}
     values.update({'port_%s' % k: v for k, v in PORTS.items()})
-    for service in ('heat', 'glance', 'placement', 'nova', 'neutron'):
+    for service in ('heat', 'glance', 'placement', 'nova', 'neutron',
+                    'cinder'):
         values['authtoken_%s' % service] = _template(
             'authtoken.inc').substitute(values, service=service).strip()
     values['nova_common'] = _template('nova-common.inc').substitute(
@@ -136,6 +146,8 @@ CONFIG_FILES = {  # target under $STATE/etc -> template under etc/
     'neutron/neutron.conf': 'neutron.conf',
     'neutron/ml2_conf.ini': 'ml2_conf.ini',
     'neutron/api-paste.ini': 'neutron-api-paste.ini',
+    'cinder/cinder.conf': 'cinder.conf',
+    'cinder/api-paste.ini': 'cinder-api-paste.ini',
 }
 
 
@@ -151,7 +163,8 @@ def write_configs():
     for path in ('data/keystone/fernet-keys', 'data/keystone/credential-keys',
                  'data/glance/images', 'data/glance/staging',
                  'data/glance/tasks', 'data/nova/instances', 'data/nova/lock',
-                 'data/neutron/lock', 'logs', 'run', 'guests'):
+                 'data/neutron/lock', 'data/cinder/lock', 'logs', 'run',
+                 'guests'):
         (STATE / path).mkdir(parents=True, exist_ok=True)
 
 
@@ -181,6 +194,7 @@ def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None):
 def services():
     """name -> (argv, health URL or None), in start order."""
     nova_conf = ['--config-file', etc('nova/nova.conf')]
+    cinder_conf = ['--config-file', etc('cinder/cinder.conf')]
     return {
         'keystone': (uwsgi(PORTS['keystone'], 'keystone.wsgi.api:application',
                            ['OS_KEYSTONE_CONFIG_DIR=' + etc('keystone')]),
@@ -207,6 +221,12 @@ def services():
                            'OS_NEUTRON_CONFIG_FILES='
                            'neutron.conf;ml2_conf.ini']),
                     'http://127.0.0.1:%d/' % PORTS['neutron']),
+        'cinder-api': (uwsgi(PORTS['cinder'], 'cinder.wsgi.api:application',
+                             pyargv=' '.join(cinder_conf)),
+                       'http://127.0.0.1:%d/' % PORTS['cinder']),
+        'cinder-scheduler': ([venv_bin('cinder-scheduler')] + cinder_conf,
+                             None),
+        'cinder-volume': ([venv_bin('cinder-volume')] + cinder_conf, None),
         'nova-api': (uwsgi(PORTS['nova'],
                            'nova.wsgi.osapi_compute:application',
                            ['OS_NOVA_CONFIG_DIR=' + etc('nova')]),
@@ -395,6 +415,8 @@ def sync_databases():
          'db', 'sync'],
         ['neutron-db-manage', '--config-file', etc('neutron/neutron.conf'),
          '--config-file', etc('neutron/ml2_conf.ini'), 'upgrade', 'heads'],
+        ['cinder-manage', '--config-file', etc('cinder/cinder.conf'), 'db',
+         'sync'],
     ]
     processes = [start_tool(*job, log_name=job[0]) for job in jobs]
     run_tool('nova-manage', *nova, 'api_db', 'sync', log_name='nova-manage')
@@ -502,7 +524,7 @@ def cmd_demo(args):
 def cmd_status(args):
     states = service_states()
     for name, state in states.items():
-        print('%-15s %-14s pid %s' % (name, state, running_pid(name) or '-'))
+        print('%-17s %-14s pid %s' % (name, state, running_pid(name) or '-'))
     return 0 if all(s in _GOOD_STATES for s in states.values()) else 1
 
 
