@@ -22,13 +22,14 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
 import time
 
 # Bump when the build steps change what a recipe produces.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 CACHE_DIR = os.environ.get('HEAT_CVM_IMAGE_CACHE',
                            '/var/cache/heat-cvm/host-image')
 ROOT_LABEL = 'cvm-root'
@@ -43,6 +44,10 @@ KERNEL_ARGS = 'console=tty0 console=ttyS0,115200n8 rw'
 RECIPE = {
     'suite': 'bookworm',
     'mirror': 'http://deb.debian.org/debian',
+    'security_mirror': 'http://deb.debian.org/debian-security',
+    # Upgrade from <suite>-updates and <suite>-security after debootstrap
+    # (which installs from <suite> alone).
+    'upgrade': True,
     'variant': 'minbase',
     'packages': [
         'systemd-sysv', 'udev', 'dbus', 'linux-image-cloud-amd64',
@@ -51,6 +56,8 @@ RECIPE = {
         'ifupdown', 'isc-dhcp-client', 'iproute2', 'netbase',
         'ca-certificates', 'curl',
         'cloud-init', 'cloud-guest-utils',
+        # Log in with the server's key pair to debug a member.
+        'openssh-server',
         'python3',
         # Without it python3-cryptography (pulled in by cloud-init) fails
         # to configure under debootstrap.
@@ -73,6 +80,9 @@ RECIPE = {
 CLOUD_CFG = """\
 # heat-cvm container host: where cloud-init looks for the user data.
 datasource_list: [%(datasources)s]
+# Debian's default, en_US.UTF-8, is not generated in the image: building
+# it at first boot costs seconds and fails under minbase.
+locale: C.UTF-8
 """
 
 FSTAB = 'LABEL=%s / ext4 defaults,discard,errors=remount-ro 0 1\n' % (
@@ -114,10 +124,16 @@ def recipe_key(recipe):
     return hashlib.sha256(document.encode('utf-8')).hexdigest()
 
 
+# debootstrap mounts /proc and /sys in the new root; in a private mount
+# namespace those mounts end with it, even when it fails half way.
+PRIVATE_MOUNTS = ['unshare', '--mount', '--propagation', 'private']
+
+
 def debootstrap_argv(recipe, target, cache_dir=None):
-    argv = ['debootstrap', '--variant=%s' % recipe['variant'],
-            '--components=main',
-            '--include=%s' % ','.join(sorted(recipe['packages']))]
+    argv = PRIVATE_MOUNTS + [
+        'debootstrap', '--variant=%s' % recipe['variant'],
+        '--components=main',
+        '--include=%s' % ','.join(sorted(recipe['packages']))]
     if cache_dir:
         argv.append('--cache-dir=%s' % cache_dir)
     return argv + [recipe['suite'], str(target), recipe['mirror']]
@@ -152,8 +168,52 @@ def sources_list(recipe):
     suite, mirror = recipe['suite'], recipe['mirror']
     return ('deb %s %s main\n'
             'deb %s %s-updates main\n'
-            'deb http://security.debian.org/debian-security %s-security '
-            'main\n' % (mirror, suite, mirror, suite, suite))
+            'deb %s %s-security main\n'
+            % (mirror, suite, mirror, suite, recipe['security_mirror'],
+               suite))
+
+
+# Runs in the chroot. dist-upgrade, not upgrade: a kernel security fix
+# comes as a new linux-image-<ABI> package.
+UPGRADE_SCRIPT = """\
+apt-get -q update
+apt-get -q -y -o Dpkg::Options::=--force-confold dist-upgrade
+apt-get clean
+"""
+PURGE_SCRIPT = 'apt-get -q -y purge "$@"'
+
+
+def chroot_argv(root, script, *args):
+    """``script`` (sh) chrooted, in a private mount namespace.
+
+    The chroot's /proc (which some maintainer scripts read) is mounted in
+    that namespace only: it goes away with the command, even on a crash.
+    """
+    return PRIVATE_MOUNTS + [
+        'chroot', str(root), '/bin/sh', '-c',
+        'set -e\nmount -t proc proc /proc\n' + script, 'sh'] + list(args)
+
+
+def old_kernel_packages(root):
+    """linux-image-<version> of every kernel but the newest."""
+    kernels = sorted((root / 'boot').glob('vmlinuz-*'), key=version_key)
+    return ['linux-image-' + k.name[len('vmlinuz-'):] for k in kernels[:-1]]
+
+
+def upgrade(root, recipe, log):
+    write(root / 'etc/apt/sources.list', sources_list(recipe))
+    # No service starts inside the build.
+    policy = root / 'usr/sbin/policy-rc.d'
+    write(policy, '#!/bin/sh\nexit 101\n', 0o755)
+    try:
+        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive',
+                   LC_ALL='C.UTF-8')
+        run(chroot_argv(root, UPGRADE_SCRIPT), log, env=env)
+        old = old_kernel_packages(root)
+        if old:
+            run(chroot_argv(root, PURGE_SCRIPT, *old), log, env=env)
+    finally:
+        policy.unlink()
 
 
 def run(argv, log, **kwargs):
@@ -180,6 +240,9 @@ def configure(root, recipe):
     write(root / 'etc/hosts', '127.0.0.1 localhost\n'
           '127.0.1.1 %s\n' % recipe['hostname'])
     write(root / 'etc/apt/sources.list', sources_list(recipe))
+    # debootstrap copied the build host's resolver; the guest's DHCP
+    # client writes its own.
+    write(root / 'etc/resolv.conf', '')
     write(root / 'etc/cloud/cloud.cfg.d/90-heat-cvm.cfg', CLOUD_CFG % {
         'datasources': ', '.join(recipe['datasources'])})
     write(root / 'etc/network/interfaces',
@@ -207,9 +270,15 @@ def configure(root, recipe):
         lists.unlink()
 
 
+def version_key(path):
+    """Sorts vmlinuz-6.1.0-10 after vmlinuz-6.1.0-9."""
+    return [int(part) if part.isdigit() else part
+            for part in re.split(r'(\d+)', path.name)]
+
+
 def kernel_files(root):
     """The newest kernel and its initrd in the built root."""
-    kernels = sorted((root / 'boot').glob('vmlinuz-*'))
+    kernels = sorted((root / 'boot').glob('vmlinuz-*'), key=version_key)
     if not kernels:
         raise BuildError('no kernel in %s/boot' % root)
     version = kernels[-1].name[len('vmlinuz-'):]
@@ -293,6 +362,8 @@ def build(recipe, out, package_cache=None):
         started = time.monotonic()
         run(debootstrap_argv(recipe, root, package_cache), log)
         figures['debootstrap_seconds'] = round(time.monotonic() - started)
+        if recipe['upgrade']:
+            upgrade(root, recipe, log)
         configure(root, recipe)
         figures['root_mb'] = directory_megabytes(root)
         vmlinuz, initrd = kernel_files(root)

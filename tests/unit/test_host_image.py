@@ -60,8 +60,9 @@ def test_recipe_has_what_a_member_needs(package):
 def test_debootstrap_argv():
     recipe = host_image.recipe_with(mirror='http://m.example/debian')
     argv = host_image.debootstrap_argv(recipe, '/w/root', '/c/debs')
-    assert argv[:3] == ['debootstrap', '--variant=minbase',
-                        '--components=main']
+    assert argv[:4] == host_image.PRIVATE_MOUNTS
+    assert argv[4:7] == ['debootstrap', '--variant=minbase',
+                         '--components=main']
     include = [a for a in argv if a.startswith('--include=')][0]
     assert include[len('--include='):].split(',') == recipe['packages']
     assert '--cache-dir=/c/debs' in argv
@@ -127,6 +128,7 @@ def test_configure_writes_the_guest_settings(tmp_path):
     (root / 'etc/machine-id').write_text('0' * 32)
     host_image.configure(root, host_image.recipe_with())
     assert (root / 'etc/machine-id').read_text() == ''
+    assert (root / 'etc/resolv.conf').read_text() == ''
     assert not (root / 'var/lib/dbus/machine-id').exists()
     assert 'LABEL=cvm-root / ext4' in (root / 'etc/fstab').read_text()
     cfg = (root / 'etc/cloud/cloud.cfg.d/90-heat-cvm.cfg').read_text()
@@ -150,3 +152,52 @@ def test_cli_uses_the_cache(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(host_image, 'build', None)  # must not be called
     assert host_image.main(['--cache-dir', str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == str(done)
+
+
+def test_sources_list_has_updates_and_security():
+    text = host_image.sources_list(host_image.recipe_with(
+        mirror='http://m.example/debian'))
+    assert text.splitlines() == [
+        'deb http://m.example/debian bookworm main',
+        'deb http://m.example/debian bookworm-updates main',
+        'deb http://deb.debian.org/debian-security bookworm-security main']
+
+
+def test_chroot_mounts_proc_only_in_a_private_namespace():
+    argv = host_image.chroot_argv('/w/root', host_image.PURGE_SCRIPT, 'a')
+    assert argv[:4] == ['unshare', '--mount', '--propagation', 'private']
+    assert argv[4:8] == ['chroot', '/w/root', '/bin/sh', '-c']
+    assert argv[8].startswith('set -e\nmount -t proc proc /proc\n')
+    assert argv[8].endswith(host_image.PURGE_SCRIPT)
+    assert argv[9:] == ['sh', 'a']
+
+
+def test_upgrade_is_a_dist_upgrade():
+    assert 'dist-upgrade' in host_image.UPGRADE_SCRIPT
+
+
+def test_old_kernels_are_all_but_the_newest(tmp_path):
+    boot = tmp_path / 'boot'
+    boot.mkdir()
+    for version in ('6.1.0-56-cloud-amd64', '6.1.0-9-cloud-amd64',
+                    '6.1.0-50-cloud-amd64'):
+        (boot / ('vmlinuz-' + version)).write_text('')
+    assert host_image.old_kernel_packages(tmp_path) == [
+        'linux-image-6.1.0-9-cloud-amd64', 'linux-image-6.1.0-50-cloud-amd64']
+
+
+def test_the_newest_kernel_is_the_one_booted(tmp_path):
+    boot = tmp_path / 'boot'
+    boot.mkdir()
+    for version in ('6.1.0-9-cloud-amd64', '6.1.0-10-cloud-amd64'):
+        (boot / ('vmlinuz-' + version)).write_text('')
+        (boot / ('initrd.img-' + version)).write_text('')
+    vmlinuz, initrd = host_image.kernel_files(tmp_path)
+    assert vmlinuz.name == 'vmlinuz-6.1.0-10-cloud-amd64'
+    assert initrd.name == 'initrd.img-6.1.0-10-cloud-amd64'
+
+
+def test_a_root_without_a_kernel_is_an_error(tmp_path):
+    (tmp_path / 'boot').mkdir()
+    with pytest.raises(host_image.BuildError):
+        host_image.kernel_files(tmp_path)

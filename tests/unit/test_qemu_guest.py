@@ -82,3 +82,15 @@ def test_busybox_layer_and_config(monkeypatch, tmp_path):
         registry_image.sha256(raw), registry_image.HTTPD_COMMAND))
     assert config['rootfs']['diff_ids'] == [registry_image.sha256(raw)]
     assert config['config']['Cmd'][:2] == ['/bin/busybox', 'httpd']
+
+
+def test_console_marks_time_the_boot():
+    console = '\n'.join([
+        '[    1.000000] Linux version 6.1.0',
+        "[   66.629818] cloud-init[250]: Cloud-init v. 22.4.2 running "
+        "'init-local' at Wed. Up 66.02 seconds.",
+        '[  173.939653] cloud-init[519]: heat-cvm: pulling 10.0.2.101:5000/b',
+        '[  197.378158] cloud-init[519]: heat-cvm: signalled SUCCESS to Heat',
+    ])
+    assert qemu_guest.console_marks(console) == {
+        'cloud_init_local': 67, 'pull_started': 174, 'signalled': 197}

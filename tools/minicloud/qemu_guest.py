@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import select
 import shutil
 import socket
@@ -43,6 +44,13 @@ HERE = pathlib.Path(__file__).resolve()
 QEMU = 'qemu-system-x86_64'
 KERNEL_ARGS = ('root=LABEL=cvm-root rw console=ttyS0,115200n8 '
                'systemd.show_status=1 quiet')
+# Lines of the serial console whose kernel timestamps time a boot.
+CONSOLE_MARKS = {
+    'cloud_init_local': re.compile(r"running 'init-local'"),
+    'pull_started': re.compile(r'heat-cvm: pulling '),
+    'signalled': re.compile(r'heat-cvm: signalled '),
+}
+_UPTIME = re.compile(r'^\[\s*(\d+\.\d+)\]')
 SIGNAL_ADDRESS = ('10.0.2.100', 80)
 REGISTRY_ADDRESS = ('10.0.2.101', 5000)
 
@@ -173,6 +181,17 @@ def _write_all(fd, data):
         data = data[os.write(fd, data):]
 
 
+def console_marks(text):
+    """Guest uptime (s) at each CONSOLE_MARKS event the console shows."""
+    marks = {}
+    for line in text.splitlines():
+        uptime = _UPTIME.match(line)
+        for name, pattern in CONSOLE_MARKS.items():
+            if uptime and name not in marks and pattern.search(line):
+                marks[name] = round(float(uptime.group(1)))
+    return marks
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -237,6 +256,8 @@ def prove(args):
             finally:
                 guest.stop()
     figures['console'] = str(guest.console)
+    figures['guest_uptime_at'] = console_marks(
+        guest.console.read_text(errors='replace'))
     print(json.dumps(figures, indent=1))
     ok = (server.signals and server.signals[0]['body']['status'] == 'SUCCESS'
           and 'heat-cvm' in figures['http'])
