@@ -94,3 +94,19 @@ def test_console_marks_time_the_boot():
     ])
     assert qemu_guest.console_marks(console) == {
         'cloud_init_local': 67, 'pull_started': 174, 'signalled': 197}
+
+
+def test_proof_user_data_is_heat_cvms_filled_plus_the_registry():
+    import yaml
+
+    text = qemu_guest.proof_user_data('10.0.2.101:5000/busybox:latest', 8080,
+                                      'http://10.0.2.100/signal',
+                                      '10.0.2.101:5000')
+    assert text.startswith('#cloud-config\n') and '%%CVM_' not in text
+    files = {f['path']: f for f in yaml.safe_load(text)['write_files']}
+    assert json.loads(files['/etc/docker/daemon.json']['content']) == {
+        'insecure-registries': ['10.0.2.101:5000']}
+    signal = json.loads(files['/etc/heat-cvm/web/signal.json']['content'])
+    assert signal['url'] == 'http://10.0.2.100/signal'
+    run = json.loads(files['/etc/heat-cvm/web/container.json']['content'])
+    assert '8080:80/tcp' in run['run']

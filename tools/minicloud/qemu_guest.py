@@ -105,14 +105,15 @@ class Guest(object):
         self.console = self.workdir / 'console.log'
         self.process = None
 
-    def _overlay(self):
+    def _overlay(self, disk_gb=None):
+        # disk_gb: the flavor's disk; cloud-init grows the root into it.
         overlay = self.workdir / 'overlay.qcow2'
         base, fmt = ((self.image_dir / 'disk.qcow2', 'qcow2')
                      if self.whole_disk
                      else (self.image_dir / 'rootfs.ext4', 'raw'))
         subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2',
-                        '-F', fmt, '-b', str(base), str(overlay)],
-                       check=True)
+                        '-F', fmt, '-b', str(base), str(overlay)]
+                       + (['%dG' % disk_gb] if disk_gb else []), check=True)
         return overlay
 
     def _seed(self, user_data, instance_id):
@@ -126,9 +127,9 @@ class Guest(object):
         return seed
 
     def start(self, user_data, guest_forwards=(), host_forwards=(),
-              instance_id='cvm-guest', memory_mb=1024):
+              instance_id='cvm-guest', memory_mb=1024, disk_gb=None):
         self.workdir.mkdir(parents=True, exist_ok=True)
-        argv = qemu_argv(self.image_dir, self._overlay(),
+        argv = qemu_argv(self.image_dir, self._overlay(disk_gb),
                          self._seed(user_data, instance_id), self.console,
                          nic_option(guest_forwards, host_forwards),
                          memory_mb, self.whole_disk)
@@ -243,7 +244,7 @@ def prove(args):
             guest.start(user_data,
                         [SIGNAL_ADDRESS + (signal_port,),
                          REGISTRY_ADDRESS + (args.registry_port,)],
-                        [(web_port, 8080)])
+                        [(web_port, 8080)], disk_gb=args.disk_gb)
             try:
                 while not server.signals and guest.running():
                     if time.monotonic() - started > args.timeout:
@@ -288,6 +289,9 @@ def main(argv=None):
     proof.add_argument('--whole-disk', action='store_true',
                        help='boot disk.qcow2 with its bootloader')
     proof.add_argument('--timeout', type=int, default=900)
+    proof.add_argument('--disk-gb', type=int,
+                       help="the VM's disk size (a flavor's disk); "
+                            'default: the image size')
     args = parser.parse_args(argv)
     if args.command == 'relay':
         return relay(args.port)
