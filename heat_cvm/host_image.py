@@ -2,8 +2,9 @@
 
 Members boot a "container host": a cloud-init guest with systemd, python3,
 iptables and Docker. This builds one from a declarative recipe (RECIPE)
-with debootstrap, as root, without loop devices or mounts (a sandbox or CI
-runner may have neither):
+with debootstrap, as root, without loop devices (a sandbox or CI runner
+may have none); the only mounts, the new root's /proc and /sys, live in
+private mount namespaces that end with their step:
 
 * ``rootfs.ext4``   the root filesystem (``mkfs.ext4 -d``), label
                     ``cvm-root``, for direct-kernel boot with
@@ -310,11 +311,10 @@ def build_boot_partition(out, log, vmlinuz, initrd, size_mb):
     return image
 
 
-def dd_into(source, disk, offset):
-    run_argv = ['dd', 'if=%s' % source, 'of=%s' % disk, 'bs=1M',
-                'oflag=seek_bytes', 'seek=%d' % offset, 'conv=notrunc,sparse',
-                'status=none']
-    subprocess.run(run_argv, check=True)
+def dd_into(source, disk, offset, log):
+    """Copy a filesystem image into the disk at a byte offset, sparsely."""
+    run(['dd', 'if=%s' % source, 'of=%s' % disk, 'bs=1M', 'oflag=seek_bytes',
+         'seek=%d' % offset, 'conv=notrunc,sparse', 'status=none'], log)
 
 
 def build_disk(out, log, recipe, rootfs, vmlinuz, initrd):
@@ -329,11 +329,10 @@ def build_disk(out, log, recipe, rootfs, vmlinuz, initrd):
         input=sfdisk_script(recipe['boot_size_mb'],
                             recipe['root_size_mb']).encode())
     # SYSLINUX's MBR boots the partition marked bootable.
-    subprocess.run(['dd', 'if=%s' % SYSLINUX_MBR, 'of=%s' % disk,
-                    'bs=440', 'count=1', 'conv=notrunc', 'status=none'],
-                   check=True)
-    dd_into(boot, disk, boot_offset)
-    dd_into(rootfs, disk, root_offset)
+    run(['dd', 'if=%s' % SYSLINUX_MBR, 'of=%s' % disk, 'bs=440', 'count=1',
+         'conv=notrunc', 'status=none'], log)
+    dd_into(boot, disk, boot_offset, log)
+    dd_into(rootfs, disk, root_offset, log)
     boot.unlink()
     run(['qemu-img', 'convert', '-c', '-O', 'qcow2', str(disk),
          str(out / 'disk.qcow2')], log)
