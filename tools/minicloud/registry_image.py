@@ -1,0 +1,163 @@
+"""A local Docker registry with test images built offline, no dockerd.
+
+* local_registry(): Debian's ``docker-registry`` (apt-get install
+  docker-registry) on 127.0.0.1, storing under a scratch directory,
+  stopped when the ``with`` block ends.
+* push_busybox(): a one-layer image of Debian's static busybox
+  (apt-get install busybox-static), pushed with the registry's HTTP API
+  (Docker image manifest v2, schema 2). Building the layer and the config
+  by hand needs no Docker daemon, so nothing on the host touches iptables
+  or bridges.
+
+Standard library only.
+"""
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tarfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+BUSYBOX = '/bin/busybox'
+MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json'
+CONFIG_TYPE = 'application/vnd.docker.container.image.v1+json'
+LAYER_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+APPLETS = ['sh', 'httpd', 'sleep', 'cat', 'echo', 'ls', 'wget']
+INDEX_HTML = b'hello from a heat-cvm container\n'
+# Serves /www on port 80 in the foreground.
+HTTPD_COMMAND = ['/bin/busybox', 'httpd', '-f', '-v', '-p', '80',
+                 '-h', '/www']
+
+REGISTRY_CONFIG = """\
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: %(storage)s
+http:
+  addr: 127.0.0.1:%(port)d
+"""
+
+
+def sha256(data):
+    return 'sha256:' + hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def local_registry(workdir, port=5000):
+    """docker-registry on 127.0.0.1:port; yields its base URL."""
+    os.makedirs(workdir, exist_ok=True)
+    config = os.path.join(workdir, 'registry.yml')
+    with open(config, 'w') as f:
+        f.write(REGISTRY_CONFIG % {
+            'storage': os.path.join(workdir, 'storage'), 'port': port})
+    log = open(os.path.join(workdir, 'registry.log'), 'w')
+    process = subprocess.Popen(['docker-registry', 'serve', config],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = 'http://127.0.0.1:%d' % port
+    try:
+        wait_for(url + '/v2/', process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def wait_for(url, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError('docker-registry exited (%s)'
+                               % process.returncode)
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _add(tar, name, data=None, mode=0o755, link=None, directory=False):
+    info = tarfile.TarInfo(name)
+    info.mode, info.mtime = mode, 0
+    if directory:
+        info.type = tarfile.DIRTYPE
+    elif link:
+        info.type, info.linkname = tarfile.SYMTYPE, link
+    else:
+        info.size = len(data)
+    tar.addfile(info, io.BytesIO(data) if data is not None else None)
+
+
+def busybox_layer():
+    """(uncompressed tar, gzipped tar) of a root with busybox and /www."""
+    with open(BUSYBOX, 'rb') as f:
+        busybox = f.read()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode='w', format=tarfile.GNU_FORMAT) as t:
+        for directory in ('bin', 'www', 'tmp'):
+            _add(t, directory, directory=True)
+        _add(t, 'bin/busybox', busybox)
+        for applet in APPLETS:
+            _add(t, 'bin/' + applet, link='busybox', mode=0o777)
+        _add(t, 'www/index.html', INDEX_HTML, 0o644)
+    return raw.getvalue(), gzip.compress(raw.getvalue(), mtime=0)
+
+
+def image_config(diff_id, command):
+    return json.dumps({
+        'architecture': 'amd64', 'os': 'linux',
+        'config': {'Cmd': command, 'WorkingDir': '/',
+                   'Env': ['PATH=/bin'], 'ExposedPorts': {'80/tcp': {}}},
+        'rootfs': {'type': 'layers', 'diff_ids': [diff_id]},
+    }, sort_keys=True).encode()
+
+
+def _request(url, data=None, method='GET', content_type=None):
+    request = urllib.request.Request(url, data=data, method=method)
+    if content_type:
+        request.add_header('Content-Type', content_type)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response
+
+
+def push_blob(registry, name, data):
+    digest = sha256(data)
+    response = _request('%s/v2/%s/blobs/uploads/' % (registry, name),
+                        b'', 'POST')
+    location = urllib.parse.urljoin(registry, response.headers['Location'])
+    separator = '&' if '?' in location else '?'
+    _request(location + separator + urllib.parse.urlencode(
+        {'digest': digest}), data, 'PUT', 'application/octet-stream')
+    return digest
+
+
+def push_image(registry, name, tag, layer, command):
+    """Push a one-layer image; return the manifest's digest."""
+    raw, gzipped = layer
+    config = image_config(sha256(raw), command)
+    manifest = json.dumps({
+        'schemaVersion': 2, 'mediaType': MANIFEST_TYPE,
+        'config': {'mediaType': CONFIG_TYPE, 'size': len(config),
+                   'digest': push_blob(registry, name, config)},
+        'layers': [{'mediaType': LAYER_TYPE, 'size': len(gzipped),
+                    'digest': push_blob(registry, name, gzipped)}],
+    }, sort_keys=True).encode()
+    _request('%s/v2/%s/manifests/%s' % (registry, name, tag), manifest,
+             'PUT', MANIFEST_TYPE)
+    return sha256(manifest)
+
+
+def push_busybox(registry, name='busybox', tag='latest'):
+    """The busybox httpd test image, as registry/name:tag."""
+    return push_image(registry, name, tag, busybox_layer(), HTTPD_COMMAND)
