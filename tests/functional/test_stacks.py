@@ -23,14 +23,22 @@ def output(cloud, name, key):
     return cloud.json('stack', 'output', 'show', name, key)['output_value']
 
 
-def test_memcached_example_runs_and_deletes_cleanly(cloud):
-    before = cloud.counts()
-    name = stack_name('memcached')
-    cloud.openstack('stack', 'create', '--wait', '-t',
-                    str(EXAMPLES / 'memcached.yaml'), name)
+def create_example(cloud, name, example, *parameters):
+    """Create an example's stack and check it completed."""
+    args = ['stack', 'create', '--wait', '-t',
+            str(EXAMPLES / ('%s.yaml' % example))]
+    for parameter in parameters:
+        args += ['--parameter', parameter]
+    cloud.openstack(*(args + [name]))
     stack = cloud.json('stack', 'show', name)
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
+
+
+def test_memcached_example_runs_and_deletes_cleanly(cloud):
+    before = cloud.counts()
+    name = stack_name('memcached')
+    create_example(cloud, name, 'memcached')
 
     members = output(cloud, name, 'servers')
     (server,) = [s for s in cloud.json('server', 'list', '--all-projects',
@@ -294,14 +302,9 @@ def assert_volume_mounted(cloud, server_id, size, mount_path):
 def test_etherpad_example_mounts_its_cinder_volume(cloud):
     before = cloud.counts()
     name = stack_name('etherpad')
-    cloud.openstack('stack', 'create', '--wait', '-t',
-                    str(EXAMPLES / 'etherpad.yaml'),
-                    '--parameter', 'admin_password=pw-%s' % uuid.uuid4().hex,
-                    name)
     try:
-        stack = cloud.json('stack', 'show', name)
-        assert stack['stack_status'] == 'CREATE_COMPLETE', \
-            stack['stack_status_reason']
+        create_example(cloud, name, 'etherpad',
+                       'admin_password=pw-%s' % uuid.uuid4().hex)
         (server_id,) = output(cloud, name, 'servers')
         assert_volume_mounted(cloud, server_id, 1, '/opt/etherpad-lite/var')
     finally:
@@ -313,15 +316,10 @@ def test_etherpad_example_mounts_its_cinder_volume(cloud):
 def test_wordpress_example_keeps_mysql_on_a_cinder_volume(cloud):
     before = cloud.counts()
     name = stack_name('wordpress')
-    cloud.openstack('stack', 'create', '--wait', '-t',
-                    str(EXAMPLES / 'wordpress.yaml'),
-                    '--parameter', 'db_password=pw-%s' % uuid.uuid4().hex,
-                    '--parameter', 'db_root_password=pw-%s' % uuid.uuid4().hex,
-                    name)
     try:
-        stack = cloud.json('stack', 'show', name)
-        assert stack['stack_status'] == 'CREATE_COMPLETE', \
-            stack['stack_status_reason']
+        create_example(cloud, name, 'wordpress',
+                       'db_password=pw-%s' % uuid.uuid4().hex,
+                       'db_root_password=pw-%s' % uuid.uuid4().hex)
         db_id, web_id = output(cloud, name, 'servers')
         assert_volume_mounted(cloud, db_id, 5, '/var/lib/mysql')
         # WordPress has no volume, and reaches MySQL at its address.
