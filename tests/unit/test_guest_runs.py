@@ -8,6 +8,7 @@ else.
 
 import base64
 import os
+import pathlib
 import shutil
 import string
 import subprocess
@@ -213,8 +214,7 @@ def test_guest_runs_exactly_the_intended_container(
                      health_check={'command': health} if health else None)
     tmp = tempfile.mkdtemp()
     try:
-        from pathlib import Path
-        run = boot(spec, Path(tmp))
+        run = boot(spec, pathlib.Path(tmp))
     finally:
         shutil.rmtree(tmp)
     intended = ['docker'] + run.docker_runs[0]['argv']
@@ -230,6 +230,34 @@ def test_guest_runs_exactly_the_intended_container(
         assert intended[intended.index('--health-cmd') + 1] == health
     assert run.docker_runs[0]['environment'] == dict(environment, **secrets)
     assert [(c['cmd'], c['argv']) for c in run.calls] == expected_calls(spec)
+    assert [s['body']['status'] for s in run.signals] == ['SUCCESS']
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(environment=st.dictionaries(env_names, user_text, min_size=1,
+                                   max_size=3),
+       secrets=st.dictionaries(env_names.map(lambda n: 'S_' + n), user_text,
+                               max_size=2),
+       command=st.lists(user_text, min_size=1, max_size=4))
+def test_real_cloud_init_passes_user_strings_unaltered(environment, secrets,
+                                                       command):
+    """A sample of the corpus above, through Debian's real cloud-init.
+
+    Its YAML loader, write_files and runcmd script stand between the
+    rendered user data and the container: the strings must survive them.
+    """
+    spec = make_spec(environment=environment, secret_environment=secrets,
+                     command=command)
+    tmp = tempfile.mkdtemp()
+    try:
+        run = boot_with_cloud_init(spec, pathlib.Path(tmp))
+    finally:
+        shutil.rmtree(tmp)
+    assert run.cloud_init['ok'], run.cloud_init['warnings']
+    assert ['docker'] + run.docker_runs[0]['argv'] == \
+        cloudinit.docker_run_argv(spec)
+    assert run.docker_runs[0]['environment'] == dict(environment, **secrets)
     assert [s['body']['status'] for s in run.signals] == ['SUCCESS']
 
 
