@@ -181,6 +181,14 @@ def test_scale_urls_resize_the_group(cloud):
               'min_size=1', 'max_size=3', 'cooldown=0')
     try:
         assert output(cloud, name, 'current_size') == 1
+        # The attributes agree with what Nova and Neutron say.
+        (server,) = output(cloud, name, 'servers')
+        nova = cloud.json('server', 'show', server)['addresses']
+        neutron = [ip['ip_address'] for port in cloud.json(
+            'port', 'list', '--server', server, '--long')
+            for ip in port['Fixed IP Addresses']]
+        assert output(cloud, name, 'addresses') == neutron == [
+            ip for ips in nova.values() for ip in ips]
         # A plain POST, as Aodh or a user's script does: the URL is signed.
         for url_key, size in (('scale_up_url', 2), ('scale_down_url', 1)):
             request = urllib.request.Request(output(cloud, name, url_key),
