@@ -18,6 +18,7 @@ before the services' venv exists.
 """
 
 import argparse
+import functools
 import json
 import os
 import pathlib
@@ -102,7 +103,9 @@ def install():
     pip_install('--no-deps', '--force-reinstall', str(REPO))
 
 
+@functools.lru_cache()
 def venv_package_dir(package):
+    """Where a package is installed in the services' venv (asked once)."""
     return pathlib.Path(subprocess.run(
         [venv_bin('python'), '-c', 'import %s, os; '
          'print(os.path.dirname(%s.__file__))' % (package, package)],

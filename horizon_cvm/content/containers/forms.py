@@ -207,15 +207,19 @@ class _ContainerForm(forms.SelfHandlingForm):
     def owner_parameters(self):
         return getattr(self.owner, 'parameters', None) or {}
 
-    def patch(self, request, parameters, done):
+    def call_heat(self, request, done, call, *args):
+        """Make the Heat call; show Heat's error as Heat wrote it, or done."""
         try:
-            api.stack_patch_parameters(request, self.container.stack_id,
-                                       parameters)
+            call(request, *args)
         except heat_exc.HTTPException as exc:
             self.api_error(heat_message(exc))
             return False
         messages.success(request, done)
         return True
+
+    def patch(self, request, parameters, done):
+        return self.call_heat(request, done, api.stack_patch_parameters,
+                              self.container.stack_id, parameters)
 
 
 class ScaleForm(_ContainerForm):
@@ -257,13 +261,8 @@ class ScaleForm(_ContainerForm):
         if desired == current:
             return True
         policy = 'scale_up' if desired > current else 'scale_down'
-        try:
-            api.resource_signal(request, self.container.id, policy)
-        except heat_exc.HTTPException as exc:
-            self.api_error(heat_message(exc))
-            return False
-        messages.success(request, done)
-        return True
+        return self.call_heat(request, done, api.resource_signal,
+                              self.container.id, policy)
 
 
 class UpdateImageForm(_ContainerForm):
