@@ -14,7 +14,8 @@ private mount namespaces that end with their step:
                     the ext4 root partition) to upload to Glance.
 
 Builds are cached in CACHE_DIR/<key>, the key being the SHA-256 of the
-recipe's JSON and BUILDER_VERSION, so a machine builds each recipe once.
+recipe's JSON, the texts of the files the build writes into the guest and
+BUILDER_VERSION, so a machine builds each recipe once.
 ``build.json`` in that directory records the recipe and measured figures.
 """
 
@@ -57,8 +58,9 @@ RECIPE = {
         'ifupdown', 'isc-dhcp-client', 'iproute2', 'netbase',
         'ca-certificates', 'curl',
         'cloud-init', 'cloud-guest-utils',
-        # Log in with the server's key pair to debug a member.
-        'openssh-server',
+        # Log in with the server's key pair to debug a member, as the
+        # image's default user ("debian"), who may sudo.
+        'openssh-server', 'sudo',
         'python3',
         # Without it python3-cryptography (pulled in by cloud-init) fails
         # to configure under debootstrap.
@@ -74,6 +76,10 @@ RECIPE = {
     'root_size_mb': 3072,
     'boot_size_mb': 128,
     'datasources': ['NoCloud', 'ConfigDrive', 'OpenStack', 'None'],
+    # The SSH host keys cloud-init makes at first boot: RSA's 3072-bit key
+    # and DSA's take tens of seconds on a slow or emulated CPU, and every
+    # current client speaks these.
+    'ssh_host_key_types': ['ed25519', 'ecdsa'],
     # Also a whole-disk image (disk.raw, disk.qcow2) for Glance.
     'whole_disk': True,
 }
@@ -81,6 +87,9 @@ RECIPE = {
 CLOUD_CFG = """\
 # heat-cvm container host: where cloud-init looks for the user data.
 datasource_list: [%(datasources)s]
+ssh_genkeytypes: [%(ssh_host_key_types)s]
+# The server's name on 127.0.1.1 (sudo resolves it), other lines kept.
+manage_etc_hosts: localhost
 # Debian's default, en_US.UTF-8, is not generated in the image: building
 # it at first boot costs seconds and fails under minbase.
 locale: C.UTF-8
@@ -119,8 +128,13 @@ def recipe_with(mirror=None, suite=None, extra_packages=(), whole_disk=True):
 
 
 def recipe_key(recipe):
-    """The cache key: SHA-256 of the canonical recipe JSON + the builder."""
-    document = json.dumps({'recipe': recipe, 'builder': BUILDER_VERSION},
+    """The cache key: SHA-256 of the canonical recipe JSON + the builder.
+
+    The builder is BUILDER_VERSION and the templates of the guest's
+    configuration files: a change to either is a new image.
+    """
+    document = json.dumps({'recipe': recipe, 'builder': BUILDER_VERSION,
+                           'files': [CLOUD_CFG, FSTAB, SYSLINUX_CFG]},
                           sort_keys=True, separators=(',', ':'))
     return hashlib.sha256(document.encode('utf-8')).hexdigest()
 
@@ -245,7 +259,8 @@ def configure(root, recipe):
     # client writes its own.
     write(root / 'etc/resolv.conf', '')
     write(root / 'etc/cloud/cloud.cfg.d/90-heat-cvm.cfg', CLOUD_CFG % {
-        'datasources': ', '.join(recipe['datasources'])})
+        'datasources': ', '.join(recipe['datasources']),
+        'ssh_host_key_types': ', '.join(recipe['ssh_host_key_types'])})
     write(root / 'etc/network/interfaces',
           'auto lo\niface lo inet loopback\n\n'
           'source /etc/network/interfaces.d/*\n')

@@ -17,6 +17,8 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 MINICLOUD = REPO / 'tools' / 'minicloud' / 'minicloud.py'
 STATE = minicloud.STATE
 HORIZON_URL = minicloud.HORIZON_URL
+# The local registry as a guest names it (the cloud's host name).
+REGISTRY = '%s:%d' % (minicloud.API_HOST, minicloud.PORTS['registry'])
 
 
 class Cloud:
@@ -69,9 +71,22 @@ class Cloud:
                 return when.replace(tzinfo=datetime.timezone.utc).timestamp()
         return None
 
+    def vm_record(self, server):
+        """The guest runner's record of a server's real VM."""
+        path = self.state / 'guests' / server / 'vm.json'
+        return json.loads(path.read_text()) if path.exists() else None
+
     def guest_records(self):
         records = {}
         for path in (self.state / 'guests').glob('*/result.json'):
             record = json.loads(path.read_text())
             records[record['server']] = record
         return records
+
+
+def process_exists(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False

@@ -162,7 +162,8 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
         record = cloud.guest_records()[output(cloud, name, 'servers')[0]]
         pulls = [c['argv'] for c in record['calls']
                  if c['cmd'] == 'docker' and c['argv'][0] == 'pull']
-        assert pulls == [['pull', '127.0.0.1:5000/%s' % image['id']]]
+        assert pulls == [['pull', '%s/%s' % (helpers.REGISTRY,
+                                             image['id'])]]
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
         cloud.openstack('image', 'delete', image['id'], bare['id'])

@@ -38,6 +38,14 @@ def test_recipe_key_changes_with_the_builder(monkeypatch):
     assert host_image.recipe_key(recipe) != before
 
 
+def test_recipe_key_changes_with_the_guests_files(monkeypatch):
+    recipe = host_image.recipe_with()
+    before = host_image.recipe_key(recipe)
+    monkeypatch.setattr(host_image, 'CLOUD_CFG',
+                        host_image.CLOUD_CFG + 'manage_etc_hosts: false\n')
+    assert host_image.recipe_key(recipe) != before
+
+
 def test_recipe_with_leaves_the_default_alone():
     host_image.recipe_with(extra_packages=['htop'])
     assert 'htop' not in host_image.RECIPE['packages']

@@ -84,6 +84,28 @@ def test_busybox_layer_and_config(monkeypatch, tmp_path):
     assert config['config']['Cmd'][:2] == ['/bin/busybox', 'httpd']
 
 
+def test_binary_layer_carries_the_libraries_ldd_names(monkeypatch, tmp_path):
+    for name in ('busybox', 'app', 'libfoo.so.1', 'ld.so'):
+        (tmp_path / name).write_bytes(name.encode())
+    monkeypatch.setattr(registry_image, 'BUSYBOX', str(tmp_path / 'busybox'))
+    monkeypatch.setattr(registry_image, 'shared_libraries', lambda binary: [
+        str(tmp_path / 'libfoo.so.1'), str(tmp_path / 'ld.so')])
+    raw, _ = registry_image.binary_layer(str(tmp_path / 'app'))
+    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
+        root = str(tmp_path).lstrip('/')
+        for name in ('app', 'libfoo.so.1', 'ld.so'):
+            member = tar.extractfile('%s/%s' % (root, name))
+            assert member.read() == name.encode()
+        assert tar.getmember(root).isdir()
+        assert b'nobody' in tar.extractfile('etc/passwd').read()
+
+
+def test_shared_libraries_parses_ldd():
+    libraries = registry_image.shared_libraries(sys.executable)
+    assert any('libc.so' in path for path in libraries)
+    assert all(path.startswith('/') for path in libraries)
+
+
 def test_console_marks_time_the_boot():
     console = '\n'.join([
         '[    1.000000] Linux version 6.1.0',
@@ -96,17 +118,64 @@ def test_console_marks_time_the_boot():
         'cloud_init_local': 67, 'pull_started': 174, 'signalled': 197}
 
 
-def test_proof_user_data_is_heat_cvms_filled_plus_the_registry():
+def test_proof_user_data_is_heat_cvms_filled():
     import yaml
 
     text = qemu_guest.proof_user_data('10.0.2.101:5000/busybox:latest', 8080,
-                                      'http://10.0.2.100/signal',
-                                      '10.0.2.101:5000')
+                                      'http://10.0.2.100/signal')
     assert text.startswith('#cloud-config\n') and '%%CVM_' not in text
     files = {f['path']: f for f in yaml.safe_load(text)['write_files']}
-    assert json.loads(files['/etc/docker/daemon.json']['content']) == {
-        'insecure-registries': ['10.0.2.101:5000']}
     signal = json.loads(files['/etc/heat-cvm/web/signal.json']['content'])
     assert signal['url'] == 'http://10.0.2.100/signal'
     run = json.loads(files['/etc/heat-cvm/web/container.json']['content'])
     assert '8080:80/tcp' in run['run']
+    assert qemu_guest.published_ports(text) == [8080]
+
+
+def test_vendor_data_runs_each_value_as_an_argument(tmp_path):
+    import yaml
+
+    hosts = tmp_path / 'hosts'
+    hosts.write_text('127.0.0.1 localhost\n')
+    document = yaml.safe_load(qemu_guest.vendor_data(
+        '10.0.2.100 cloud.test', ['cloud.test:5000']))
+    for command in document['bootcmd']:
+        # The guest's paths, moved under tmp_path.
+        command = [word.replace('/etc/', str(tmp_path) + '/')
+                   for word in command]
+        subprocess.run(command, check=True)
+        subprocess.run(command, check=True)   # every boot: no duplicate
+    assert hosts.read_text() == '127.0.0.1 localhost\n10.0.2.100 cloud.test\n'
+    assert json.loads((tmp_path / 'docker' / 'daemon.json').read_text()) == {
+        'insecure-registries': ['cloud.test:5000']}
+
+
+def test_meta_data_carries_the_key_pair_as_nova_serves_it():
+    import yaml
+
+    document = yaml.safe_load(qemu_guest.meta_data(
+        'f00', 'web-0', ['ssh-ed25519 AAAA user@host']))
+    assert document == {'instance-id': 'f00', 'local-hostname': 'web-0',
+                        'public-keys': ['ssh-ed25519 AAAA user@host']}
+    assert 'public-keys' not in yaml.safe_load(
+        qemu_guest.meta_data('f00', 'web-0'))
+
+
+def test_metadata_stand_in_serves_the_user_data_only():
+    import urllib.error
+    import urllib.request
+
+    server = qemu_guest.metadata_server('#cloud-config\n{}\n')
+    base = 'http://127.0.0.1:%d' % server.server_address[1]
+    try:
+        for path in qemu_guest.USER_DATA_PATHS:
+            with urllib.request.urlopen(base + path) as response:
+                assert response.read() == b'#cloud-config\n{}\n'
+        try:
+            urllib.request.urlopen(base + '/openstack/latest/password')
+            raise AssertionError('served an unknown path')
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,8 +6,10 @@ Run by minicloud.py with the services' venv, in three steps:
              the service catalog
   compute    wait until nova-compute registered its resource provider
   resources  flavor m1.small, a shared network "private" with a subnet, the
-             container-host image "cvm-host"; wait for heat-engine and
-             for cinder-volume's backend in the scheduler
+             container-host images "cvm-host" (played by the guest
+             runner's cloud-init) and "cvm-host-vm" (the real image, booted
+             in qemu), the local registry's test images; wait for
+             heat-engine and for cinder-volume's backend in the scheduler
 """
 
 import argparse
@@ -18,20 +20,25 @@ import time
 import openstack
 import yaml
 
+import registry_image
 
-def services(ports):
+# The image the guest runner boots in a real VM: heat-cvm's container-host
+# image as heat-cvm-build-host-image built it.
+VM_IMAGE = 'cvm-host-vm'
+
+
+def services(ports, host):
     """name, type and URL of each service in the catalog."""
+    base = 'http://%s:%%d' % host
     return [
         ('heat', 'orchestration',
-         'http://127.0.0.1:%d/v1/%%(tenant_id)s' % ports['heat']),
-        ('heat-cfn', 'cloudformation',
-         'http://127.0.0.1:%d/v1' % ports['heat_cfn']),
-        ('glance', 'image', 'http://127.0.0.1:%d' % ports['glance']),
-        ('placement', 'placement', 'http://127.0.0.1:%d' % ports['placement']),
-        ('nova', 'compute', 'http://127.0.0.1:%d/v2.1' % ports['nova']),
-        ('neutron', 'network', 'http://127.0.0.1:%d' % ports['neutron']),
-        ('cinder', 'block-storage',
-         'http://127.0.0.1:%d/v3' % ports['cinder']),
+         base % ports['heat'] + '/v1/%(tenant_id)s'),
+        ('heat-cfn', 'cloudformation', base % ports['heat_cfn'] + '/v1'),
+        ('glance', 'image', base % ports['glance']),
+        ('placement', 'placement', base % ports['placement']),
+        ('nova', 'compute', base % ports['nova'] + '/v2.1'),
+        ('neutron', 'network', base % ports['neutron']),
+        ('cinder', 'block-storage', base % ports['cinder'] + '/v3'),
     ]
 
 
@@ -56,7 +63,7 @@ def connect(state, cloud='minicloud-admin'):
         config=config.get_one(cloud=cloud))
 
 
-def identity(conn, ports):
+def identity(conn, ports, host):
     idc = conn.identity
 
     def project(name, domain_id='default'):
@@ -83,7 +90,7 @@ def identity(conn, ports):
                           heat_domain.id), admin)
     role('heat_stack_user')
     role('heat_stack_owner')
-    for name, service_type, url in services(ports):
+    for name, service_type, url in services(ports, host):
         account = user(name.split('-')[0], name.split('-')[0])
         idc.assign_project_role_to_user(services_project, account, admin)
         # keystonemiddleware refuses a service token without this role.
@@ -114,7 +121,7 @@ def compute(conn):
          'the compute node in placement')
 
 
-def resources(conn, state):
+def resources(conn, state, host_image_dir, registry):
     if not conn.compute.find_flavor('m1.small'):
         conn.compute.create_flavor(name='m1.small', ram=512, vcpus=1,
                                    disk=1)
@@ -130,6 +137,13 @@ def resources(conn, state):
         conn.image.create_image(name='cvm-host', filename=str(disk),
                                 disk_format='raw', container_format='bare',
                                 visibility='public')
+    if conn.image.find_image(VM_IMAGE) is None:
+        conn.image.create_image(
+            name=VM_IMAGE, filename=str(host_image_dir / 'disk.qcow2'),
+            disk_format='qcow2', container_format='bare',
+            visibility='public')
+    registry_image.push_busybox(registry)
+    registry_image.push_memcached(registry)
     wait(lambda: any(s['status'] == 'up' for s in conn.orchestration.get(
         '/services').json()['services']), 'heat-engine')
 
@@ -146,16 +160,21 @@ def main():
     parser.add_argument('step', choices=('identity', 'compute', 'resources'))
     parser.add_argument('--state', type=pathlib.Path, required=True)
     parser.add_argument('--ports', type=json.loads, required=True)
+    parser.add_argument('--api-host', required=True,
+                        help="the catalog's host name")
+    parser.add_argument('--host-image-dir', type=pathlib.Path,
+                        required=True)
     args = parser.parse_args()
     if args.step == 'identity':
         write_clouds_yaml(args.state, args.ports)
     conn = connect(args.state)
     if args.step == 'identity':
-        identity(conn, args.ports)
+        identity(conn, args.ports, args.api_host)
     elif args.step == 'compute':
         compute(conn)
     else:
-        resources(conn, args.state)
+        resources(conn, args.state, args.host_image_dir,
+                  'http://127.0.0.1:%d' % args.ports['registry'])
 
 
 if __name__ == '__main__':

@@ -3,9 +3,12 @@
 Run by ``minicloud.py demo`` with the services' venv once the cloud is up:
 registers a docker-format image in Glance (a real ``docker save`` archive,
 for the ``glance_image`` property), creates templates/examples/memcached.yaml
-as the demo user, shows the stack's events as Heat reports them until it is
-complete, and prints the endpoints and how to go on. Idempotent: a running
-demo stack is shown again, not created twice.
+as the demo user, its member a real VM of the container-host image
+("cvm-host-vm") running memcached from the local registry, shows the
+stack's events as Heat reports them until it is complete, asks memcached
+for its stats through the forwarded port, and prints the endpoints and how
+to go on. Idempotent: a running demo stack is shown again, not created
+twice.
 """
 
 import argparse
@@ -13,6 +16,7 @@ import hashlib
 import io
 import json
 import pathlib
+import socket
 import sys
 import tarfile
 import time
@@ -94,7 +98,7 @@ def follow(conn, stack, timeout):
         time.sleep(POLL_SECONDS)
 
 
-def launch(conn, template):
+def launch(conn, template, parameters):
     stack = conn.orchestration.find_stack(STACK)
     if stack is not None and stack.status == 'CREATE_COMPLETE':
         print('%s is already running' % STACK)
@@ -102,10 +106,32 @@ def launch(conn, template):
     if stack is not None:
         conn.orchestration.delete_stack(stack)
         conn.orchestration.wait_for_delete(stack)
-    print('openstack stack create -t %s %s' % (template, STACK))
+    print('openstack stack create -t %s %s %s' % (
+        template, ' '.join('--parameter %s=%s' % item
+                           for item in sorted(parameters.items())), STACK))
     stack = conn.orchestration.create_stack(
-        name=STACK, template=template.read_text())
-    return follow(conn, stack, timeout=600)
+        name=STACK, template=template.read_text(), parameters=parameters)
+    # A real VM under software emulation: a few minutes.
+    return follow(conn, stack, timeout=900)
+
+
+def memcached_version(port):
+    """memcached's "version" reply on 127.0.0.1:port."""
+    with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
+        sock.sendall(b'version\r\n')
+        return sock.recv(128).decode().strip()
+
+
+def show_real_member(state, servers):
+    for server in servers:
+        record = state / 'guests' / server / 'vm.json'
+        if not record.exists():
+            continue
+        forwards = json.loads(record.read_text())['forwards']
+        port = forwards['11211/tcp']
+        print('  the member %s is a real VM: memcached on 127.0.0.1:%d '
+              'answers "%s"; ssh -p %d debian@127.0.0.1 with a key pair'
+              % (server, port, memcached_version(port), forwards['22/tcp']))
 
 
 def report(stack, state, horizon_url):
@@ -117,13 +143,14 @@ def report(stack, state, horizon_url):
     for endpoint in outputs.get('endpoints', []):
         print('  memcached endpoint  %s' % endpoint)
     print('  servers             %s' % ', '.join(outputs.get('servers', [])))
+    show_real_member(state, outputs.get('servers', []))
     print('\nHorizon: %s (log in as demo / demo)' % horizon_url)
     print('The CLI, as the demo user (project demo):\n'
           '  export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=minicloud\n'
           '  openstack stack show %s\n'
           '  openstack stack output show %s --all\n'
-          'The guest of each member (what its user data did) is recorded '
-          'under\n  %s'
+          '  openstack console log show <server>   # its serial console\n'
+          'The guest runner keeps each guest\'s record under\n  %s'
           % (state / 'clouds.yaml', stack.name, stack.name,
              state / 'guests'))
     return 0
@@ -134,10 +161,14 @@ def main():
     parser.add_argument('--state', type=pathlib.Path, required=True)
     parser.add_argument('--template', type=pathlib.Path, required=True)
     parser.add_argument('--horizon-url', required=True)
+    parser.add_argument('--registry', required=True,
+                        help='the local registry, as guests name it')
     args = parser.parse_args()
     conn = cloud_setup.connect(args.state, cloud='minicloud')
     register_docker_image(conn)
-    stack = launch(conn, args.template)
+    stack = launch(conn, args.template, {
+        'host_image': cloud_setup.VM_IMAGE,
+        'image': args.registry + '/memcached:1.6'})
     return report(stack, args.state, args.horizon_url)
 
 

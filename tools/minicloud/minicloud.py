@@ -11,7 +11,11 @@ bind-everything mechanism driver instead of agents), Cinder (a volume
 driver with no storage) and Heat with heat-cvm on its plugin_dirs, from
 PyPI, in their own venv, each API under uwsgi on
 127.0.0.1, on the machine's MariaDB and RabbitMQ (databases and vhost named
-minicloud_*). A guest runner plays each container host's guest (see
+minicloud_*), and Debian's docker-registry with test images. The catalog
+names them by host name (API_HOST, an /etc/hosts line while up). A guest
+runner boots each container host: a real VM under qemu for the
+container-host image heat-cvm-build-host-image builds (registered as
+"cvm-host-vm"), the real cloud-init in a throwaway root for the rest (see
 guest_runner.py). State, config and logs live in $MINICLOUD_STATE
 (default: .minicloud in the checkout). Standard library only: it runs
 before the services' venv exists.
@@ -46,10 +50,16 @@ _OFFSET = int(os.environ.get('MINICLOUD_PORT_OFFSET', '0'))
 PORTS = {name: port + _OFFSET for name, port in {
     'keystone': 15000, 'heat': 18004, 'heat_cfn': 18000, 'glance': 19292,
     'placement': 18778, 'nova': 18774, 'neutron': 19696,
-    'cinder': 18776, 'horizon': 18080}.items()}
+    'cinder': 18776, 'horizon': 18080, 'registry': 5000}.items()}
 NAME = os.environ.get('MINICLOUD_NAME', 'minicloud')
 if not NAME.startswith('minicloud'):
     raise SystemExit('MINICLOUD_NAME must start with "minicloud"')
+# The host name in the service catalog: 127.0.0.1 on this machine (an
+# /etc/hosts line while the cloud is up), the guest's gateway to these
+# services in a real VM (its vendor data), as a cloud publishes its API
+# by name.
+API_HOST = '%s.test' % NAME
+HOSTS_LINE = '127.0.0.1 %s  # %s of heat-cvm, until "down"' % (API_HOST, NAME)
 DB = 'mysql+pymysql://root:@127.0.0.1:3306'
 VHOST = NAME
 MQ = 'rabbit://guest:guest@127.0.0.1:5672/%s' % VHOST
@@ -71,7 +81,8 @@ def venv_bin(name):
 
 
 # The minicloud's own drivers, each a small package (see its docstring).
-DRIVERS = (HERE / 'ml2_bind_all', HERE / 'cinder_no_storage')
+DRIVERS = (HERE / 'ml2_bind_all', HERE / 'cinder_no_storage',
+           HERE / 'nova_guest_console')
 
 
 def pip_install(*args):
@@ -124,6 +135,7 @@ def _template(name):
 
 def config_values():
     values = {'state': str(STATE), 'db': DB, 'mq': MQ, 'name': NAME,
+              'api_host': API_HOST,
               'keystone_url': KEYSTONE_URL, 'plugin_dir': plugin_dir(),
               'horizon_secret_key': secrets.token_hex(32)}
     values.update({'port_%s' % k: v for k, v in PORTS.items()})
@@ -151,6 +163,7 @@ CONFIG_FILES = {  # target under $STATE/etc -> template under etc/
     'neutron/api-paste.ini': 'neutron-api-paste.ini',
     'cinder/cinder.conf': 'cinder.conf',
     'cinder/api-paste.ini': 'cinder-api-paste.ini',
+    'registry/config.yml': 'registry.yml',
 }
 
 
@@ -166,7 +179,8 @@ def write_configs():
     for path in ('data/keystone/fernet-keys', 'data/keystone/credential-keys',
                  'data/glance/images', 'data/glance/staging',
                  'data/glance/tasks', 'data/nova/instances', 'data/nova/lock',
-                 'data/neutron/lock', 'data/cinder/lock', 'logs', 'run',
+                 'data/neutron/lock', 'data/cinder/lock', 'data/registry',
+                 'logs', 'run',
                  'guests'):
         (STATE / path).mkdir(parents=True, exist_ok=True)
 
@@ -244,8 +258,13 @@ def services():
                            'openstack_dashboard.settings'], threads=4,
                           static='/static=%s' % HORIZON_STATIC),
                     HORIZON_URL + 'auth/login/'),
+        'registry': (['docker-registry', 'serve',
+                      etc('registry/config.yml')],
+                     'http://127.0.0.1:%d/v2/' % PORTS['registry']),
         'guest-runner': ([venv_bin('python'), str(HERE / 'guest_runner.py'),
-                          '--state', str(STATE)], None),
+                          '--state', str(STATE), '--ports',
+                          json.dumps(PORTS), '--api-host', API_HOST],
+                         None),
     }
 
 
@@ -343,14 +362,75 @@ def listening(port):
         return False
 
 
+# Debian's packages the minicloud runs, by a file each installs.
+HOST_PACKAGES = {
+    # The guest runner boots user data with the real cloud-init...
+    '/usr/bin/cloud-init': 'cloud-init',
+    # ... or in a real VM of the container-host image:
+    '/usr/bin/qemu-system-x86_64': 'qemu-system-x86',
+    '/usr/bin/qemu-img': 'qemu-utils',
+    '/usr/bin/cloud-localds': 'cloud-image-utils',
+    # which heat-cvm-build-host-image builds with these,
+    '/usr/sbin/debootstrap': 'debootstrap',
+    '/usr/sbin/mkfs.vfat': 'dosfstools',
+    '/usr/bin/mcopy': 'mtools',
+    '/usr/bin/syslinux': 'syslinux',
+    '/usr/lib/syslinux/mbr/mbr.bin': 'syslinux-common',
+    '/usr/sbin/sfdisk': 'fdisk',
+    # and the local registry with test images made of Debian's binaries.
+    '/usr/bin/docker-registry': 'docker-registry',
+    '/bin/busybox': 'busybox-static',
+    '/usr/bin/memcached': 'memcached',
+}
+
+
 def ensure_host_packages():
-    """Debian's cloud-init: the guest runner boots user data with it."""
-    if shutil.which('cloud-init') is None:
-        log('installing cloud-init (apt-get)')
+    missing = sorted({package for path, package in HOST_PACKAGES.items()
+                      if not os.path.exists(path)})
+    if missing:
+        log('installing %s (apt-get)' % ' '.join(missing))
         environment = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+        subprocess.run(['apt-get', 'update', '-q'], check=True,
+                       env=environment, stdout=subprocess.DEVNULL)
         subprocess.run(['apt-get', 'install', '-y', '-q',
-                        '--no-install-recommends', 'cloud-init'],
-                       check=True, env=environment)
+                        '--no-install-recommends'] + missing,
+                       check=True, env=environment, stdout=subprocess.DEVNULL)
+
+
+@functools.lru_cache()
+def host_image_dir():
+    """The container-host image's build directory.
+
+    heat-cvm-build-host-image's cache: built the first time, in about 3
+    minutes; then it prints the cached build's path at once. cloud_setup
+    registers its disk.qcow2 in Glance as "cvm-host-vm".
+    """
+    log('the container-host image: heat-cvm-build-host-image '
+        '(cached; about 3 minutes the first time)')
+    output = subprocess.run([venv_bin('heat-cvm-build-host-image')],
+                            check=True, capture_output=True, text=True)
+    return pathlib.Path(output.stdout.strip().splitlines()[-1])
+
+
+def _hosts_lines():
+    with open('/etc/hosts') as f:
+        return [line.rstrip('\n') for line in f]
+
+
+def add_hosts_entry():
+    lines = _hosts_lines()
+    if HOSTS_LINE not in lines:
+        with open('/etc/hosts', 'a') as f:
+            f.write(HOSTS_LINE + '\n')
+
+
+def remove_hosts_entry():
+    lines = _hosts_lines()
+    if HOSTS_LINE in lines:
+        # In place: /etc/hosts may be a mount point that a rename breaks.
+        with open('/etc/hosts', 'w') as f:
+            f.writelines(line + '\n' for line in lines
+                         if line != HOSTS_LINE)
 
 
 def ensure_backing_services():
@@ -465,7 +545,8 @@ def healthy():
 
 def setup_cloud(step):
     run_tool('python', str(HERE / 'cloud_setup.py'), step, '--state',
-             str(STATE), '--ports', json.dumps(PORTS),
+             str(STATE), '--ports', json.dumps(PORTS), '--api-host',
+             API_HOST, '--host-image-dir', str(host_image_dir()),
              log_name='cloud-setup')
 
 
@@ -479,7 +560,9 @@ def cmd_up(args):
     ensure_host_packages()
     ensure_backing_services()
     cmd_down(args, keep_venv=True)
+    add_hosts_entry()
     write_configs()
+    host_image_dir()
     create_stores()
     sync_databases()
     enable_panels()
@@ -518,7 +601,8 @@ def cmd_demo(args):
     template = REPO / 'templates' / 'examples' / 'memcached.yaml'
     returncode = subprocess.call(
         [venv_bin('python'), str(HERE / 'demo.py'), '--state', str(STATE),
-         '--template', str(template), '--horizon-url', HORIZON_URL],
+         '--template', str(template), '--horizon-url', HORIZON_URL,
+         '--registry', '%s:%d' % (API_HOST, PORTS['registry'])],
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     log('demo done in %.0f s' % (time.monotonic() - started))
     return returncode
@@ -536,6 +620,7 @@ def cmd_down(args, keep_venv=True):
         for name in reversed(list(services())):
             stop(name)
     drop_stores()
+    remove_hosts_entry()
     for path in ('etc', 'data', 'run', 'guests', 'clouds.yaml'):
         target = STATE / path
         if target.is_dir():

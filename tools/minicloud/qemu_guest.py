@@ -29,6 +29,7 @@ heat_cvm (for the proof only).
 """
 
 import argparse
+import http.server
 import json
 import os
 import pathlib
@@ -38,6 +39,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 HERE = pathlib.Path(__file__).resolve()
@@ -51,12 +53,59 @@ CONSOLE_MARKS = {
     'signalled': re.compile(r'heat-cvm: signalled '),
 }
 _UPTIME = re.compile(r'^\[\s*(\d+\.\d+)\]')
+_PUBLISH = re.compile(r'^(\d+):\d+/tcp$')
 SIGNAL_ADDRESS = ('10.0.2.100', 80)
 REGISTRY_ADDRESS = ('10.0.2.101', 5000)
+# A minicloud VM's network is link-local, like the metadata address, as
+# qemu forwards only addresses in the guest's own network. The cloud's host
+# name stands for API_GUEST_ADDRESS, whose guestfwd rules lead to the
+# host's loopback services.
+CLOUD_NET = '169.254.169.0/24'
+API_GUEST_ADDRESS = '169.254.169.100'
+METADATA_ADDRESS = '169.254.169.254'
 
 
-def meta_data(instance_id, hostname):
-    return 'instance-id: %s\nlocal-hostname: %s\n' % (instance_id, hostname)
+def meta_data(instance_id, hostname, public_keys=()):
+    """NoCloud meta-data (JSON is YAML): what Nova's metadata tells."""
+    document = {'instance-id': instance_id, 'local-hostname': hostname}
+    if public_keys:
+        document['public-keys'] = list(public_keys)
+    return json.dumps(document, indent=1) + '\n'
+
+
+def published_ports(user_data):
+    """The TCP host ports a heat-cvm member's user data publishes."""
+    import yaml
+    for item in yaml.safe_load(user_data).get('write_files', []):
+        if item['path'].endswith('/container.json'):
+            run = json.loads(item['content'])['run']
+            return [int(match.group(1))
+                    for flag, value in zip(run, run[1:])
+                    if flag == '--publish'
+                    for match in [_PUBLISH.match(value)] if match]
+    return []
+
+
+def vendor_data(hosts_line=None, insecure_registries=()):
+    """A cloud's vendor data for its guests.
+
+    A hosts entry, and the registries dockerd may reach over plain HTTP.
+    bootcmd runs in cloud-init's init stage, before docker.service starts;
+    user data replaces a key it also sets, and heat-cvm's sets no bootcmd.
+    Each value is a positional argument of ``sh -c``, never shell text.
+    """
+    commands = []
+    if hosts_line:
+        commands.append(['sh', '-c', 'grep -qxF "$1" /etc/hosts '
+                         '|| echo "$1" >> /etc/hosts', 'sh', hosts_line])
+    if insecure_registries:
+        daemon = json.dumps(
+            {'insecure-registries': list(insecure_registries)})
+        commands.append(['sh', '-c', 'mkdir -p /etc/docker && echo "$1" '
+                         '> /etc/docker/daemon.json', 'sh', daemon])
+    # JSON is YAML: no quoting of ours between the values and cloud-init.
+    document = json.dumps({'bootcmd': commands}, indent=1)
+    return '#cloud-config\n%s\n' % document
 
 
 def relay_command(host_port):
@@ -64,13 +113,16 @@ def relay_command(host_port):
     return 'cmd:%s %s relay %d' % (sys.executable, HERE, host_port)
 
 
-def nic_option(guest_forwards=(), host_forwards=()):
+def nic_option(guest_forwards=(), host_forwards=(), net=None):
     """``-nic`` value: user mode, restricted, with the given forwards.
 
     guest_forwards: (guest ip, guest port, host loopback port) triples;
-    host_forwards: (host loopback port, guest port) pairs.
+    host_forwards: (host loopback port, guest port) pairs;
+    net: the guest's network (qemu's default: 10.0.2.0/24).
     """
     parts = ['user', 'model=virtio-net-pci', 'restrict=on']
+    if net:
+        parts.append('net=%s' % net)
     for ip, port, host_port in guest_forwards:
         parts.append('guestfwd=tcp:%s:%d-%s' % (ip, port,
                                                 relay_command(host_port)))
@@ -98,12 +150,13 @@ def qemu_argv(image_dir, overlay, seed, console, nic, memory_mb=1024,
 class Guest(object):
     """One VM: its overlay, seed and console log live in ``workdir``."""
 
-    def __init__(self, image_dir, workdir, whole_disk=False):
+    def __init__(self, image_dir, workdir, whole_disk=False, console=None):
         self.image_dir = pathlib.Path(image_dir)
         self.workdir = pathlib.Path(workdir)
         self.whole_disk = whole_disk
-        self.console = self.workdir / 'console.log'
+        self.console = pathlib.Path(console or self.workdir / 'console.log')
         self.process = None
+        self.metadata = None
 
     def _overlay(self, disk_gb=None):
         # disk_gb: the flavor's disk; cloud-init grows the root into it.
@@ -116,22 +169,41 @@ class Guest(object):
                        + (['%dG' % disk_gb] if disk_gb else []), check=True)
         return overlay
 
-    def _seed(self, user_data, instance_id):
+    def _seed(self, user_data, instance_id, hostname, vendor=None,
+              public_keys=()):
         (self.workdir / 'user-data').write_text(user_data)
         (self.workdir / 'meta-data').write_text(
-            meta_data(instance_id, instance_id))
+            meta_data(instance_id, hostname, public_keys))
         seed = self.workdir / 'seed.iso'
-        subprocess.run(['cloud-localds', str(seed),
-                        str(self.workdir / 'user-data'),
-                        str(self.workdir / 'meta-data')], check=True)
+        options = []
+        if vendor:
+            (self.workdir / 'vendor-data').write_text(vendor)
+            options = ['--vendor-data', str(self.workdir / 'vendor-data')]
+        subprocess.run(['cloud-localds'] + options + [
+            str(seed), str(self.workdir / 'user-data'),
+            str(self.workdir / 'meta-data')], check=True)
         return seed
 
     def start(self, user_data, guest_forwards=(), host_forwards=(),
-              instance_id='cvm-guest', memory_mb=1024, disk_gb=None):
+              instance_id='cvm-guest', memory_mb=1024, disk_gb=None,
+              hostname=None, vendor=None, net=None, metadata=False,
+              public_keys=()):
+        """Boot the VM; return at once.
+
+        metadata: serve the user data at METADATA_ADDRESS (in ``net``,
+        CLOUD_NET), as Nova's metadata service does.
+        """
         self.workdir.mkdir(parents=True, exist_ok=True)
-        argv = qemu_argv(self.image_dir, self._overlay(disk_gb),
-                         self._seed(user_data, instance_id), self.console,
-                         nic_option(guest_forwards, host_forwards),
+        self.console.parent.mkdir(parents=True, exist_ok=True)
+        seed = self._seed(user_data, instance_id, hostname or instance_id,
+                          vendor, public_keys)
+        if metadata:
+            self.metadata = metadata_server(user_data)
+            guest_forwards = list(guest_forwards) + [
+                (METADATA_ADDRESS, 80, self.metadata.server_address[1])]
+        argv = qemu_argv(self.image_dir, self._overlay(disk_gb), seed,
+                         self.console,
+                         nic_option(guest_forwards, host_forwards, net),
                          memory_mb, self.whole_disk)
         (self.workdir / 'qemu.argv').write_text(json.dumps(argv, indent=1))
         self.log = open(self.workdir / 'qemu.log', 'w')
@@ -155,6 +227,44 @@ class Guest(object):
                 self.process.wait()
         self.log.close()
         self.process = None
+
+    def discard(self):
+        """Stop, and free the disk the guest wrote (its overlay)."""
+        self.stop()
+        if self.metadata:
+            self.metadata.shutdown()
+            self.metadata.server_close()
+            self.metadata = None
+        (self.workdir / 'overlay.qcow2').unlink(missing_ok=True)
+
+
+# Where Nova's metadata service answers with the user data.
+USER_DATA_PATHS = ('/openstack/latest/user_data', '/latest/user-data')
+
+
+def metadata_server(user_data):
+    """A stand-in for Nova's metadata API, serving one server's user data.
+
+    On 127.0.0.1 (a free port), in a thread; shutdown() stops it.
+    """
+    body = user_data.encode('utf-8')
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            found = self.path in USER_DATA_PATHS
+            self.send_response(200 if found else 404)
+            self.send_header('Content-Length', str(len(body) if found
+                                                   else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def relay(host_port, stdin=0, stdout=1):
@@ -199,25 +309,16 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def proof_user_data(image, published_port, signal_url, registry):
+def proof_user_data(image, published_port, signal_url):
     """heat_cvm's user data for a busybox httpd member, filled."""
-    import yaml
-
     from heat_cvm import cloudinit
     from heat_cvm import spec as spec_mod
     spec = spec_mod.ContainerSpec.from_properties(
         {'image': image, 'networks': ['private'], 'ready_timeout': 900,
          'ports': [{'port': 80, 'host_port': published_port}]}, {}, 'web')
-    text = cloudinit.fill(cloudinit.render(spec), {
+    return cloudinit.fill(cloudinit.render(spec), {
         cloudinit.SIGNAL_URL: signal_url,
         cloudinit.SIGNAL_TOKEN: 'proof-token'})
-    # The test registry speaks plain HTTP: tell the guest's dockerd,
-    # before it starts (write_files runs in cloud-init's init stage).
-    document = yaml.safe_load(text)
-    document['write_files'].append({
-        'path': '/etc/docker/daemon.json', 'permissions': '0644',
-        'content': json.dumps({'insecure-registries': [registry]})})
-    return '#cloud-config\n' + yaml.safe_dump(document)
 
 
 def prove(args):
@@ -237,14 +338,15 @@ def prove(args):
             signal_port = server.server_address[1]
             user_data = proof_user_data(
                 registry + '/busybox:latest', 8080,
-                'http://%s/signal' % SIGNAL_ADDRESS[0], registry)
+                'http://%s/signal' % SIGNAL_ADDRESS[0])
             guest = Guest(args.image_dir, workdir / 'guest',
                           args.whole_disk)
             started = time.monotonic()
             guest.start(user_data,
                         [SIGNAL_ADDRESS + (signal_port,),
                          REGISTRY_ADDRESS + (args.registry_port,)],
-                        [(web_port, 8080)], disk_gb=args.disk_gb)
+                        [(web_port, 8080)], disk_gb=args.disk_gb,
+                        vendor=vendor_data(None, [registry]))
             try:
                 while not server.signals and guest.running():
                     if time.monotonic() - started > args.timeout:

@@ -8,6 +8,9 @@
   (Docker image manifest v2, schema 2). Building the layer and the config
   by hand needs no Docker daemon, so nothing on the host touches iptables
   or bridges.
+* push_memcached(): Debian's memcached (apt-get install memcached; its
+  service need not run) with the shared libraries ``ldd`` names, and
+  busybox for a shell, run as nobody like the Docker Hub image.
 
 Standard library only.
 """
@@ -18,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import tarfile
 import time
@@ -26,10 +30,12 @@ import urllib.parse
 import urllib.request
 
 BUSYBOX = '/bin/busybox'
+MEMCACHED = '/usr/bin/memcached'
 MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json'
 CONFIG_TYPE = 'application/vnd.docker.container.image.v1+json'
 LAYER_TYPE = 'application/vnd.docker.image.rootfs.diff.tar.gzip'
-APPLETS = ['sh', 'httpd', 'sleep', 'cat', 'echo', 'ls', 'wget']
+# Debian's static busybox wget crashes (SIGSEGV); nc speaks HTTP instead.
+APPLETS = ['sh', 'httpd', 'sleep', 'cat', 'echo', 'ls', 'nc', 'printf']
 INDEX_HTML = b'hello from a heat-cvm container\n'
 # Serves /www on port 80 in the foreground.
 HTTPD_COMMAND = ['/bin/busybox', 'httpd', '-f', '-v', '-p', '80',
@@ -99,26 +105,77 @@ def _add(tar, name, data=None, mode=0o755, link=None, directory=False):
     tar.addfile(info, io.BytesIO(data) if data is not None else None)
 
 
-def busybox_layer():
-    """(uncompressed tar, gzipped tar) of a root with busybox and /www."""
-    with open(BUSYBOX, 'rb') as f:
-        busybox = f.read()
+def _read(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def _add_busybox(tar):
+    _add(tar, 'bin', directory=True)
+    _add(tar, 'bin/busybox', _read(BUSYBOX))
+    for applet in APPLETS:
+        _add(tar, 'bin/' + applet, link='busybox', mode=0o777)
+
+
+def _layer(fill):
+    """(uncompressed tar, gzipped tar) of what fill(tar) adds."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode='w', format=tarfile.GNU_FORMAT) as t:
-        for directory in ('bin', 'www', 'tmp'):
-            _add(t, directory, directory=True)
-        _add(t, 'bin/busybox', busybox)
-        for applet in APPLETS:
-            _add(t, 'bin/' + applet, link='busybox', mode=0o777)
-        _add(t, 'www/index.html', INDEX_HTML, 0o644)
+        fill(t)
     return raw.getvalue(), gzip.compress(raw.getvalue(), mtime=0)
 
 
-def image_config(diff_id, command):
+def busybox_layer():
+    """A root with busybox and /www."""
+    def fill(tar):
+        _add_busybox(tar)
+        for directory in ('www', 'tmp'):
+            _add(tar, directory, directory=True)
+        _add(tar, 'www/index.html', INDEX_HTML, 0o644)
+    return _layer(fill)
+
+
+_LDD_PATH = re.compile(r'(/\S+) \(0x')
+
+
+def shared_libraries(binary):
+    """The absolute paths of the libraries ``binary`` loads (ldd)."""
+    output = subprocess.run(['ldd', binary], check=True,
+                            capture_output=True, text=True).stdout
+    return _LDD_PATH.findall(output)
+
+
+def _parents(path):
+    parts = path.strip('/').split('/')[:-1]
+    return ['/'.join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+
+def binary_layer(binary):
+    """A root with ``binary``, its libraries at their paths, and busybox."""
+    files = [binary] + shared_libraries(binary)
+
+    def fill(tar):
+        _add_busybox(tar)
+        directories = sorted({d for path in files for d in _parents(path)}
+                             | {'tmp', 'etc'})
+        for directory in directories:
+            if directory != 'bin':
+                _add(tar, directory, directory=True)
+        for path in files:
+            # realpath: the loader's /lib64 entry is a symlink on Debian.
+            _add(tar, path.lstrip('/'), _read(os.path.realpath(path)))
+        _add(tar, 'etc/passwd', b'nobody:x:65534:65534:nobody:/:/bin/sh\n',
+             0o644)
+        _add(tar, 'etc/group', b'nogroup:x:65534:\n', 0o644)
+    return _layer(fill)
+
+
+def image_config(diff_id, command, port=80, user=''):
     return json.dumps({
         'architecture': 'amd64', 'os': 'linux',
-        'config': {'Cmd': command, 'WorkingDir': '/',
-                   'Env': ['PATH=/bin'], 'ExposedPorts': {'80/tcp': {}}},
+        'config': {'Cmd': command, 'WorkingDir': '/', 'User': user,
+                   'Env': ['PATH=/usr/local/bin:/usr/bin:/bin'],
+                   'ExposedPorts': {'%d/tcp' % port: {}}},
         'rootfs': {'type': 'layers', 'diff_ids': [diff_id]},
     }, sort_keys=True).encode()
 
@@ -142,10 +199,12 @@ def push_blob(registry, name, data):
     return digest
 
 
-def push_image(registry, name, tag, layer, command):
-    """Push a one-layer image; return the manifest's digest."""
+def push_image(registry, name, tag, layer, config):
+    """Push a one-layer image; return the manifest's digest.
+
+    config: image_config(..) for the layer.
+    """
     raw, gzipped = layer
-    config = image_config(sha256(raw), command)
     manifest = json.dumps({
         'schemaVersion': 2, 'mediaType': MANIFEST_TYPE,
         'config': {'mediaType': CONFIG_TYPE, 'size': len(config),
@@ -160,4 +219,13 @@ def push_image(registry, name, tag, layer, command):
 
 def push_busybox(registry, name='busybox', tag='latest'):
     """The busybox httpd test image, as registry/name:tag."""
-    return push_image(registry, name, tag, busybox_layer(), HTTPD_COMMAND)
+    layer = busybox_layer()
+    return push_image(registry, name, tag, layer,
+                      image_config(sha256(layer[0]), HTTPD_COMMAND))
+
+
+def push_memcached(registry, name='memcached', tag='1.6'):
+    """Debian's memcached as registry/name:tag, like Docker Hub's image."""
+    layer = binary_layer(MEMCACHED)
+    return push_image(registry, name, tag, layer, image_config(
+        sha256(layer[0]), ['memcached'], port=11211, user='65534:65534'))

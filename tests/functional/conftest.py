@@ -1,0 +1,67 @@
+"""Real VMs boot first: their stacks are created before any other test.
+
+A real VM takes minutes to boot under software emulation; created at the
+start of the session, the VMs boot while the other functional tests run,
+and their tests (test_real_guest.py, ordered last by tests/conftest.py)
+find them ready.
+"""
+
+import subprocess
+import time
+
+import pytest
+import yaml
+
+from tests.functional import helpers
+from tests.functional import real_vms
+from tests.functional import test_stacks
+
+
+@pytest.fixture(scope='session', autouse=True)
+def real_vms_boot_first(request):
+    if any('test_real_guest' in item.nodeid
+           for item in request.session.items):
+        request.getfixturevalue('vm_stacks')
+
+
+@pytest.fixture(scope='session')
+def ssh_key(cloud, tmp_path_factory):
+    """A Nova key pair (its private key a file here), deleted after."""
+    path = tmp_path_factory.mktemp('ssh') / 'id_ed25519'
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                    str(path)], check=True)
+    name = test_stacks.stack_name('vm-key')
+    cloud.openstack('keypair', 'create', '--public-key',
+                    str(path) + '.pub', name)
+    try:
+        yield name, path
+    finally:
+        cloud.openstack('keypair', 'delete', name, check=False)
+
+
+@pytest.fixture(scope='session')
+def vm_stacks(cloud, ssh_key, tmp_path_factory):
+    """The stacks, created at once: their VMs boot side by side."""
+    before = cloud.counts()
+    since = time.time()
+    names = {'memcached': test_stacks.stack_name('vm-memcached'),
+             'missing': test_stacks.stack_name('vm-missing'),
+             real_vms.PROBE: test_stacks.stack_name('vm-probe')}
+    real_vms.create_memcached(cloud, names['memcached'],
+                              helpers.REGISTRY + '/memcached:1.6')
+    real_vms.create_memcached(cloud, names['missing'],
+                              helpers.REGISTRY + '/nothing-here:1')
+    environment = tmp_path_factory.mktemp('probe') / 'probe.yaml'
+    environment.write_text(yaml.safe_dump(real_vms.probe_environment()))
+    cloud.openstack('stack', 'create', '-t',
+                    str(helpers.REPO / 'templates' / 'container.yaml'),
+                    '-e', str(environment), '--parameter',
+                    'key_name=%s' % ssh_key[0], names[real_vms.PROBE])
+    try:
+        real_vms.wait_for_vms(cloud, len(names), since)
+        yield names
+    finally:
+        for name in names.values():
+            cloud.openstack('stack', 'delete', '--yes', '--wait', name,
+                            check=False)
+    assert cloud.counts() == before

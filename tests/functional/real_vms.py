@@ -1,0 +1,84 @@
+"""The real-VM stacks of tests/functional: what they run, how to wait.
+
+A server booted from the minicloud's "cvm-host-vm" image (the image
+heat-cvm-build-host-image built) runs in a real VM (qemu, software
+emulation). Each boot takes minutes, so tests/functional/conftest.py
+creates these stacks before the first functional test, their VMs boot
+while the other tests run, and test_real_guest.py (ordered last) checks
+them.
+"""
+
+import time
+
+from tests.functional import helpers
+from tests.functional import test_stacks
+
+VM_IMAGE = 'cvm-host-vm'
+READY_TIMEOUT = 900
+# [cvm] ready_timeout of the minicloud (tools/minicloud/etc/heat.conf).
+CLOUD_READY_TIMEOUT = 600
+PROBE = 'probe'
+
+# A sample of the property-based test's corpus (tests/unit/test_guest_runs:
+# anything a user can type but a line break or NUL): shell, YAML, JSON,
+# systemd and heat-cvm placeholder syntax, quotes, edges, other scripts.
+HOSTILE = [
+    "$(touch /tmp/pwned) `id` ${HOME} $$ ; rm -rf / && echo ok | cat &",
+    'single \' and double " quotes \\ backslash \\"',
+    '%n %i %% %%CVM_SIGNAL_TOKEN%% %s %(name)s',
+    '- not: [a, list]  # nor a comment',
+    '  leading and trailing spaces  ',
+    '',
+    '--privileged',
+    '\ttab\tand\x0bvertical tab',
+    'yes',
+    'κόσμε 日本語 🐳 \u202e',
+    '{"json": true}',
+    '*.txt ? [a-z] ~ !',
+]
+SHELL_PREFIX = ['/bin/sh', '-c', 'exec sleep 3600', 'sh']
+
+
+def wait_for_stack(cloud, name, timeout=READY_TIMEOUT + 120):
+    deadline = time.monotonic() + timeout
+    while True:
+        stack = cloud.json('stack', 'show', name)
+        if not stack['stack_status'].endswith('IN_PROGRESS'):
+            return stack
+        assert time.monotonic() < deadline, stack['stack_status']
+        time.sleep(5)
+
+
+def create_memcached(cloud, name, image):
+    cloud.openstack('stack', 'create', '-t',
+                    str(test_stacks.EXAMPLES / 'memcached.yaml'),
+                    '--parameter', 'host_image=%s' % VM_IMAGE,
+                    '--parameter', 'image=%s' % image, name)
+
+
+def probe_environment():
+    """A container whose argv and environment are the hostile strings."""
+    return {'parameters': {
+        'name': PROBE,
+        'image': helpers.REGISTRY + '/busybox:latest',
+        'command': SHELL_PREFIX + HOSTILE,
+        'environment': {'V%d' % i: text for i, text in enumerate(HOSTILE)},
+        'secret_environment': {'S_SECRET': HOSTILE[0]},
+        'host_image': VM_IMAGE,
+    }}
+
+
+def wait_for_vms(cloud, count, since, timeout=300):
+    """Until the guest runner has started ``count`` VMs since ``since``.
+
+    Then every server, port and security group of the stacks exists: the
+    counts other tests take before and after stay still.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        started = [path for path in (cloud.state / 'guests').glob(
+            '*/vm.json') if path.stat().st_mtime >= since]
+        if len(started) >= count:
+            return
+        assert time.monotonic() < deadline, 'VMs started: %d' % len(started)
+        time.sleep(3)
