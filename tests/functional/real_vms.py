@@ -14,9 +14,9 @@ from tests.functional import helpers
 from tests.functional import test_stacks
 
 VM_IMAGE = 'cvm-host-vm'
-READY_TIMEOUT = 900
 # [cvm] ready_timeout of the minicloud (tools/minicloud/etc/heat.conf).
-CLOUD_READY_TIMEOUT = 600
+CLOUD_READY_TIMEOUT = 1200
+READY_TIMEOUT = CLOUD_READY_TIMEOUT
 PROBE = 'probe'
 
 # A sample of the property-based test's corpus (tests/unit/test_guest_runs:

@@ -187,11 +187,12 @@ class Guest(object):
     def start(self, user_data, guest_forwards=(), host_forwards=(),
               instance_id='cvm-guest', memory_mb=1024, disk_gb=None,
               hostname=None, vendor=None, net=None, metadata=False,
-              public_keys=()):
+              public_keys=(), niceness=0):
         """Boot the VM; return at once.
 
         metadata: serve the user data at METADATA_ADDRESS (in ``net``,
-        CLOUD_NET), as Nova's metadata service does.
+        CLOUD_NET), as Nova's metadata service does. niceness: qemu's
+        scheduling niceness (nice(1)).
         """
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.console.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +206,8 @@ class Guest(object):
                          self.console,
                          nic_option(guest_forwards, host_forwards, net),
                          memory_mb, self.whole_disk)
+        if niceness:
+            argv = ['nice', '-n', str(niceness)] + argv
         (self.workdir / 'qemu.argv').write_text(json.dumps(argv, indent=1))
         self.log = open(self.workdir / 'qemu.log', 'w')
         self.process = subprocess.Popen(argv, stdout=self.log,
