@@ -14,6 +14,7 @@ The member template only carries a keyed digest of them, so that changing a
 secret changes the member definition and rolls the members.
 """
 
+from heat_cvm import alarms
 from heat_cvm import cloudinit
 
 HOT_VERSION = '2021-04-16'
@@ -28,9 +29,9 @@ SERVER_GROUP_METADATA = 'metering.server_group'
 OUTPUTS = ('servers', 'addresses', 'member_endpoints', 'scale_up_url',
            'scale_down_url', 'current_size')
 
-# Gnocchi's "cpu" metric is cumulative CPU time in nanoseconds; its rate
-# over one granularity, divided by this, is a percentage of one vCPU.
-_NS_PER_PERCENT_SECOND = 10 ** 7
+# Stands for the nested stack's ID (the members' server_group) in a
+# Prometheus query, replaced by Heat.
+_STACK_ID = 'STACK_ID'
 
 
 def security_group(spec):
@@ -54,34 +55,52 @@ def _policy(adjustment, cooldown):
                            'cooldown': cooldown}}
 
 
-def _alarm_threshold(autoscale, percent):
-    if autoscale.meter == 'cpu':
-        return percent * autoscale.period * _NS_PER_PERCENT_SECOND
-    return percent
+def _with_stack_id(text):
+    return {'str_replace': {
+        'template': text,
+        'params': {_STACK_ID: {'get_param': 'OS::stack_id'}}}}
 
 
-def _alarm(spec, policy, above):
+def _alarm(spec, alarm, vcpus):
+    """An Aodh alarm resource for an alarms.Alarm."""
     autoscale = spec.scaling.autoscale
-    limit = autoscale.scale_up_above if above else autoscale.scale_down_below
-    return {
-        'type': 'OS::Aodh::GnocchiAggregationByResourcesAlarm',
-        'properties': {
-            'description': '%s %s when %s is %s %s' % (
-                'Scale up' if above else 'Scale down', spec.name,
-                autoscale.meter, 'above' if above else 'below', limit),
-            'metric': autoscale.meter,
-            'aggregation_method': ('rate:mean' if autoscale.meter == 'cpu'
-                                   else 'mean'),
-            'granularity': autoscale.period,
-            'evaluation_periods': autoscale.evaluation_periods,
-            'threshold': _alarm_threshold(autoscale, limit),
-            'comparison_operator': 'gt' if above else 'lt',
-            'resource_type': 'instance',
-            'alarm_actions': [{'get_attr': [policy, 'alarm_url']}],
-            'query': {'str_replace': {
-                'template': '{"=": {"server_group": "STACK_ID"}}',
-                'params': {'STACK_ID': {'get_param': 'OS::stack_id'}}}},
-        }}
+    unit = (' %% of %d vCPU%s' % (vcpus, 's' if vcpus > 1 else '')
+            if autoscale.meter == alarms.CPU else '')
+    properties = {
+        'description': 'Scale %s %s when %s is %s %g%s' % (
+            alarm.direction, spec.name, autoscale.meter,
+            'above' if alarm.direction == 'up' else 'below',
+            alarm.percent, unit),
+        'threshold': alarm.threshold,
+        'comparison_operator': alarm.comparison_operator,
+        'alarm_actions': [{'get_attr': ['scale_%s' % alarm.direction,
+                                        'alarm_url']}],
+    }
+    if alarm.query is not None:
+        properties['query'] = _with_stack_id(alarm.query)
+        return {'type': 'OS::Aodh::PrometheusAlarm',
+                'properties': properties}
+    properties.update({
+        'metric': alarm.metric,
+        'aggregation_method': alarm.aggregation_method,
+        'granularity': alarm.granularity,
+        'evaluation_periods': alarm.evaluation_periods,
+        'resource_type': 'instance',
+        'query': _with_stack_id('{"=": {"server_group": "%s"}}'
+                                % _STACK_ID),
+    })
+    return {'type': 'OS::Aodh::GnocchiAggregationByResourcesAlarm',
+            'properties': properties}
+
+
+def _alarms(spec, telemetry, vcpus):
+    autoscale = spec.scaling.autoscale
+    compiled = alarms.compile_alarms(
+        autoscale.limits, autoscale.meter, vcpus, telemetry.granularity,
+        autoscale.evaluation_periods, telemetry.backend, _STACK_ID,
+        telemetry.cpu_metric)
+    return {'scale_%s_alarm' % alarm.direction: _alarm(spec, alarm, vcpus)
+            for alarm in compiled}
 
 
 def _group(spec, member_type):
@@ -105,10 +124,13 @@ def _group(spec, member_type):
                 }}}}
 
 
-def child_template(spec, member_type=MEMBER_TEMPLATE):
+def child_template(spec, member_type=MEMBER_TEMPLATE,
+                   telemetry=alarms.Telemetry(), vcpus=1):
     """The nested stack's template, as a dict.
 
     :param member_type: the files-map name the member template is under.
+    :param telemetry: the cloud's telemetry, for the alarms.
+    :param vcpus: the member flavor's vCPUs, for CPU alarms.
     """
     resources = {
         'security_group': security_group(spec),
@@ -117,8 +139,7 @@ def child_template(spec, member_type=MEMBER_TEMPLATE):
         'scale_down': _policy(-1, spec.scaling.cooldown),
     }
     if spec.scaling.autoscale:
-        resources['scale_up_alarm'] = _alarm(spec, 'scale_up', True)
-        resources['scale_down_alarm'] = _alarm(spec, 'scale_down', False)
+        resources.update(_alarms(spec, telemetry, vcpus))
     return {
         'heat_template_version': HOT_VERSION,
         'description': 'OS::CVM::Container %s: one container per server'

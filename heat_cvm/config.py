@@ -6,6 +6,7 @@
 
 from oslo_config import cfg
 
+from heat_cvm import alarms
 from heat_cvm.i18n import _
 
 GROUP = 'cvm'
@@ -45,6 +46,25 @@ cvm_opts = [
     cfg.IntOpt('ready_timeout', default=600, min=1,
                help=_('Seconds a member has to report its container running '
                       'when a template gives no ready_timeout.')),
+    cfg.StrOpt('alarm_backend', default=alarms.GNOCCHI,
+               choices=[(alarms.GNOCCHI, _(
+                   'OS::Aodh::GnocchiAggregationByResourcesAlarm over the '
+                   'members\' instance resources')),
+                   (alarms.PROMETHEUS, _(
+                       'OS::Aodh::PrometheusAlarm with a PromQL query by '
+                       'the members\' server_group label'))],
+               help=_('Where the telemetry that autoscaling alarms watch '
+                      'is kept.')),
+    cfg.IntOpt('alarm_granularity', default=300, min=1,
+               help=_('Seconds of one alarm evaluation period. With Gnocchi '
+                      'it must be a granularity of the archive policy the '
+                      'members\' metrics use (300 in the "low" and "medium" '
+                      'policies), or the alarms never evaluate; with '
+                      'Prometheus it is the rate window.')),
+    cfg.StrOpt('cpu_metric',
+               help=_('The name of the cumulative CPU time metric '
+                      'Ceilometer publishes for each instance. Default: '
+                      '"cpu" (Gnocchi), "ceilometer_cpu" (Prometheus).')),
     cfg.BoolOpt('allow_metadata_access', default=False,
                 help=_('Let containers reach the metadata service '
                        '(169.254.169.254). The user data holds secrets, so '
@@ -61,6 +81,19 @@ def defaults(conf=cfg.CONF):
     """The [cvm] values as a plain dict, for the pure core."""
     register_opts(conf)
     return {opt.dest: conf[GROUP][opt.dest] for opt in cvm_opts}
+
+
+# The CPU metric's usual name in each backend.
+CPU_METRICS = {alarms.GNOCCHI: 'cpu', alarms.PROMETHEUS: 'ceilometer_cpu'}
+
+
+def telemetry(conf=cfg.CONF):
+    """The cloud's telemetry as heat_cvm.alarms sees it."""
+    register_opts(conf)
+    options = conf[GROUP]
+    return alarms.Telemetry(
+        options.alarm_backend, options.alarm_granularity,
+        options.cpu_metric or CPU_METRICS[options.alarm_backend])
 
 
 def list_opts():

@@ -91,21 +91,27 @@ def _volume_fields():
 def _autoscale_fields():
     return (
         Field('meter', STRING,
-              'The Gnocchi metric the alarms watch. "cpu" is CPU '
-              'utilisation in percent of one vCPU; any other metric is '
-              'compared as its mean.', default='cpu'),
+              'The metric the alarms watch: "cpu", the members\' mean CPU '
+              'in percent of their flavor\'s vCPUs (converted to the '
+              'cloud\'s CPU-time metric), or the name of another metric, '
+              'compared as its mean in its own unit.', default='cpu'),
+        Field('target_cpu_percent', NUMBER,
+              'Keep the members\' mean CPU near this percent: add a member '
+              'above target + band, remove one below target - band. '
+              'Instead of scale_up_above and scale_down_below.',
+              minimum=1, maximum=99),
+        Field('band', NUMBER,
+              'Percentage points either side of target_cpu_percent.',
+              default=15, minimum=1),
         Field('scale_up_above', NUMBER,
               'Add a member when the meter is above this for the whole '
-              'evaluation.', default=80, minimum=0),
+              'evaluation (percent for "cpu"). Default 80.', minimum=0),
         Field('scale_down_below', NUMBER,
               'Remove a member when the meter is below this for the whole '
-              'evaluation.', default=20, minimum=0),
-        Field('period', INTEGER,
-              'Seconds in one evaluation period (the metric granularity).',
-              default=300, minimum=1),
+              'evaluation (percent for "cpu"). Default 20.', minimum=0),
         Field('evaluation_periods', INTEGER,
-              'Consecutive periods the condition must hold.',
-              default=1, minimum=1),
+              'Consecutive periods of [cvm] alarm_granularity seconds the '
+              'condition must hold.', default=1, minimum=1),
     )
 
 

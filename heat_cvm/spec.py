@@ -14,6 +14,7 @@ import posixpath
 import re
 from typing import Optional
 
+from heat_cvm import alarms
 from heat_cvm.i18n import _
 from heat_cvm import image as image_ref
 from heat_cvm import schema
@@ -67,9 +68,7 @@ class Credentials:
 @dataclasses.dataclass(frozen=True)
 class Autoscale:
     meter: str
-    scale_up_above: float
-    scale_down_below: float
-    period: int
+    limits: alarms.Limits
     evaluation_periods: int
 
 
@@ -430,10 +429,6 @@ class _Builder:
             return None
         af = schema.field('scaling.autoscale')
         values = {f.name: _or_default(given, af, f.name) for f in af.fields}
-        if values['scale_down_below'] >= values['scale_up_above']:
-            raise SpecError('scaling.autoscale.scale_down_below', _(
-                'scale_down_below %s must be less than scale_up_above %s')
-                % (values['scale_down_below'], values['scale_up_above']))
         if min_size == max_size:
             raise SpecError('scaling.autoscale', _(
                 'autoscaling needs room to scale, but min_size and max_size '
@@ -441,10 +436,28 @@ class _Builder:
         if not re.match(r'^[a-zA-Z0-9_.:-]+$', values['meter']):
             raise SpecError('scaling.autoscale.meter', _(
                 '%s is not a metric name') % _value_text(values['meter']))
-        return Autoscale(values['meter'], float(values['scale_up_above']),
-                         float(values['scale_down_below']),
-                         int(values['period']),
+        return Autoscale(values['meter'], self._limits(values),
                          int(values['evaluation_periods']))
+
+    @staticmethod
+    def _limits(values):
+        """The percent limits of the intent, from a target or as given."""
+        target = values['target_cpu_percent']
+        if target is None:
+            limits = alarms.Limits(
+                float(_default(values['scale_up_above'], 80)),
+                float(_default(values['scale_down_below'], 20)))
+        else:
+            _target_alone(values)
+            limits = alarms.limits_from_target(float(target),
+                                               float(values['band']))
+            _band_within_percent(values, limits)
+        if limits.down_below >= limits.up_above:
+            raise SpecError('scaling.autoscale.scale_down_below', _(
+                'scale_down_below %s must be less than scale_up_above %s')
+                % (_number_text(limits.down_below),
+                   _number_text(limits.up_above)))
+        return limits
 
     def rolling_updates(self):
         given = self.get('rolling_updates') or {}
@@ -458,6 +471,39 @@ class _Builder:
 def _or_default(given, parent_field, name):
     value = given.get(name)
     return parent_field.field(name).default if value is None else value
+
+
+def _default(value, default):
+    return default if value is None else value
+
+
+def _number_text(number):
+    return '%g' % number
+
+
+def _target_alone(values):
+    for name in ('scale_up_above', 'scale_down_below'):
+        if values[name] is not None:
+            raise SpecError('scaling.autoscale.' + name, _(
+                'give either target_cpu_percent (%(target)s) or '
+                '%(name)s (%(value)s), not both') % {
+                    'target': _number_text(values['target_cpu_percent']),
+                    'name': name, 'value': _number_text(values[name])})
+    if values['meter'] != alarms.CPU:
+        raise SpecError('scaling.autoscale.target_cpu_percent', _(
+            'target_cpu_percent needs the meter "cpu", not %s')
+            % _value_text(values['meter']))
+
+
+def _band_within_percent(values, limits):
+    if limits.down_below < 0 or limits.up_above > 100:
+        raise SpecError('scaling.autoscale.band', _(
+            'band %(band)s around target_cpu_percent %(target)s leaves '
+            '0..100 %%: %(low)s..%(high)s') % {
+                'band': _number_text(values['band']),
+                'target': _number_text(values['target_cpu_percent']),
+                'low': _number_text(limits.down_below),
+                'high': _number_text(limits.up_above)})
 
 
 def _breaks_env_file(value):

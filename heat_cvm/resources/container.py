@@ -19,6 +19,7 @@ from heat.engine.resources import stack_resource
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from heat_cvm import alarms
 from heat_cvm import blueprint
 from heat_cvm import cloudinit
 from heat_cvm import config
@@ -227,11 +228,21 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         digest = hashlib.sha256(json.dumps(member, sort_keys=True).encode())
         return 'heat-cvm-member-%s.yaml' % digest.hexdigest()[:16]
 
+    def _flavor_vcpus(self, spec):
+        """The member flavor's vCPUs, which a CPU alarm's threshold needs."""
+        autoscale = spec.scaling.autoscale
+        if autoscale is None or autoscale.meter != alarms.CPU:
+            return 1
+        return self.client_plugin('nova').get_flavor(
+            spec.server.flavor).vcpus
+
     def _templates(self):
         spec = self.container_spec()
         member = self._member_template(spec)
         name = self._member_file_name(member)
-        template = blueprint.child_template(spec, member_type=name)
+        template = blueprint.child_template(
+            spec, member_type=name, telemetry=config.telemetry(),
+            vcpus=self._flavor_vcpus(spec))
         return template, {name: json.dumps(member)}
 
     def child_template(self):

@@ -24,6 +24,7 @@ from neutronclient.common import exceptions as neutron_exc
 from novaclient import exceptions as nova_exc
 
 FLAVORS = {'m1.small': 'f-small', 'm1.large': 'f-large'}
+VCPUS = {'m1.small': 1, 'm1.large': 2}
 NETWORKS = {'private': 'net-private', 'public': 'net-public'}
 KEYPAIRS = {'default'}
 VOLUMES = {'vol-data': 'available'}
@@ -117,7 +118,8 @@ class _Flavors:
     def get(self, flavor_id):
         for name, fid in FLAVORS.items():
             if flavor_id in (name, fid):
-                return Obj(id=fid, name=name, ram=2048, disk=20, vcpus=1,
+                return Obj(id=fid, name=name, ram=2048, disk=20,
+                           vcpus=VCPUS[name],
                            ephemeral=0, swap=0, is_public=True,
                            extra_specs={})
         raise nova_exc.NotFound(404)

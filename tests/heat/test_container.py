@@ -312,15 +312,17 @@ class ContainerStackTest(base.HeatTestCase):
                     'environment']['API_KEY'])
 
     def test_autoscale_wires_alarms_to_the_policies(self):
+        cfg.CONF.set_override('alarm_granularity', 60, group='cvm')
         stack = self.create(template(scaling={
             'min_size': 1, 'max_size': 3,
             'autoscale': {'scale_up_above': 75, 'scale_down_below': 15,
-                          'period': 60, 'evaluation_periods': 2}}))
+                          'evaluation_periods': 2}}))
         self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
                          stack.status_reason)
         nested = stack['app'].nested()
         alarms = {a['description'].split()[1]: a
                   for a in self.cloud.alarms.values()}
+        self.assertIn('above 75 % of 1 vCPU', alarms['up']['description'])
         self.assertEqual({'up', 'down'}, set(alarms))
         rule = 'gnocchi_aggregation_by_resources_threshold_rule'
         up, down = alarms['up'][rule], alarms['down'][rule]
@@ -338,6 +340,24 @@ class ContainerStackTest(base.HeatTestCase):
                          alarms['up']['alarm_actions'])
         self.assertEqual([nested['scale_down'].FnGetAtt('alarm_url')],
                          alarms['down']['alarm_actions'])
+
+    def test_cpu_alarms_scale_with_the_flavors_vcpus(self):
+        cfg.CONF.set_override('alarm_granularity', 60, group='cvm')
+        thresholds = {}
+        rule = 'gnocchi_aggregation_by_resources_threshold_rule'
+        for flavor in ('m1.small', 'm1.large'):
+            before = set(self.cloud.alarms)
+            stack = self.create(template(flavor=flavor, scaling={
+                'min_size': 1, 'max_size': 3,
+                'autoscale': {'target_cpu_percent': 60}}))
+            self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
+                             stack.status_reason)
+            thresholds[flavor] = sorted(
+                self.cloud.alarms[key][rule]['threshold']
+                for key in set(self.cloud.alarms) - before)
+        # 45 % and 75 % of 1 and of 2 vCPUs over 60 s.
+        self.assertEqual([27 * 10 ** 9, 45 * 10 ** 9], thresholds['m1.small'])
+        self.assertEqual([54 * 10 ** 9, 90 * 10 ** 9], thresholds['m1.large'])
 
     def test_glance_image_is_pulled_from_the_registry_by_id(self):
         cfg.CONF.set_override('registry', '127.0.0.1:5000', group='cvm')

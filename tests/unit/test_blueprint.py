@@ -2,6 +2,7 @@
 
 import json
 
+from heat_cvm import alarms
 from heat_cvm import blueprint
 from heat_cvm import cloudinit
 from heat_cvm import spec as spec_mod
@@ -39,6 +40,39 @@ def test_autoscale_adds_two_alarms():
     assert (up['metric'], up['aggregation_method'], up['threshold']) == (
         'memory.usage', 'mean', 800)
     assert up['alarm_actions'] == [{'get_attr': ['scale_up', 'alarm_url']}]
+
+
+def test_cpu_alarms_follow_the_flavor_and_the_clouds_granularity():
+    spec = make_spec(scaling={'min_size': 1, 'max_size': 3, 'autoscale': {
+        'target_cpu_percent': 60, 'evaluation_periods': 2}})
+    telemetry = alarms.Telemetry(granularity=60)
+    for vcpus in (1, 2):
+        tmpl = blueprint.child_template(spec, telemetry=telemetry,
+                                        vcpus=vcpus)
+        up = tmpl['resources']['scale_up_alarm']
+        down = tmpl['resources']['scale_down_alarm']['properties']
+        assert up['type'] == 'OS::Aodh::GnocchiAggregationByResourcesAlarm'
+        up = up['properties']
+        # 75 % and 45 % of the vCPUs over 60 s, in nanoseconds.
+        assert up['threshold'] == 0.75 * vcpus * 60 * 10 ** 9
+        assert down['threshold'] == 0.45 * vcpus * 60 * 10 ** 9
+        assert (up['granularity'], up['evaluation_periods'],
+                up['aggregation_method']) == (60, 2, 'rate:mean')
+        assert up['description'].startswith('Scale up ')
+
+
+def test_prometheus_alarms_query_the_nested_stacks_members():
+    spec = make_spec(scaling={'min_size': 1, 'max_size': 3, 'autoscale': {
+        'scale_up_above': 70, 'scale_down_below': 30}})
+    tmpl = blueprint.child_template(spec, telemetry=alarms.Telemetry(
+        alarms.PROMETHEUS, 60, 'ceilometer_cpu'), vcpus=4)
+    up = tmpl['resources']['scale_up_alarm']
+    assert up['type'] == 'OS::Aodh::PrometheusAlarm'
+    query = up['properties']['query']['str_replace']
+    assert query['params'] == {'STACK_ID': {'get_param': 'OS::stack_id'}}
+    assert 'server_group="STACK_ID"' in query['template']
+    assert '/ 4 * 100' in query['template']
+    assert up['properties']['threshold'] == 70
 
 
 def test_member_has_a_port_per_network_and_waits_for_the_guest():
