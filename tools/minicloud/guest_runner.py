@@ -43,7 +43,6 @@ import json
 import pathlib
 import shutil
 import signal
-import socket
 import sys
 import time
 import traceback
@@ -73,12 +72,6 @@ def servers(conn):
 def user_data(server):
     encoded = server.get('OS-EXT-SRV-ATTR:user_data')
     return base64.b64decode(encoded).decode('utf-8') if encoded else ''
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class Runner(object):
@@ -167,7 +160,7 @@ class Runner(object):
         address = qemu_guest.API_GUEST_ADDRESS
         guest_forwards = [(address, self.ports[name], self.ports[name])
                           for name in ('heat', 'heat_cfn', 'registry')]
-        forwards = {'%d/tcp' % port: free_port()
+        forwards = {'%d/tcp' % port: qemu_guest.free_port()
                     for port in qemu_guest.published_ports(text) + [22]}
         registry = '%s:%d' % (self.api_host, self.ports['registry'])
         guest = qemu_guest.Guest(self.vm_image_dir(), guest_dir,

@@ -306,7 +306,7 @@ def console_marks(text):
     return marks
 
 
-def _free_port():
+def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
@@ -332,7 +332,7 @@ def prove(args):
     workdir = pathlib.Path(args.workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     registry = '%s:%d' % REGISTRY_ADDRESS
-    web_port = _free_port()
+    web_port = free_port()
     figures = {}
     with registry_image.local_registry(str(workdir / 'registry'),
                                        args.registry_port) as url:
