@@ -86,8 +86,12 @@ def _alarm(spec, alarm, vcpus):
         'granularity': alarm.granularity,
         'evaluation_periods': alarm.evaluation_periods,
         'resource_type': 'instance',
-        'query': _with_stack_id('{"=": {"server_group": "%s"}}'
-                                % _STACK_ID),
+        # Members that have left the group keep their resource in Gnocchi,
+        # ended (ceilometer sets ended_at when the instance is deleted);
+        # Aodh's API asks for ended resources to be filtered out.
+        'query': _with_stack_id(
+            '{"and": [{"=": {"server_group": "%s"}}, '
+            '{"=": {"ended_at": null}}]}' % _STACK_ID),
     })
     return {'type': 'OS::Aodh::GnocchiAggregationByResourcesAlarm',
             'properties': properties}

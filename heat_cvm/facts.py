@@ -24,7 +24,7 @@ _SIZES = ('min_size', 'desired_capacity', 'max_size')
 def container_facts(spec, resource_name=''):
     """The facts of a ContainerSpec that a list row shows, as strings."""
     scaling = spec.scaling
-    return {
+    result = {
         'name': spec.name,
         'image': spec.image,
         'ports': ' '.join('%d/%s' % (port.host_port, port.protocol)
@@ -33,6 +33,13 @@ def container_facts(spec, resource_name=''):
         'autoscale': 'yes' if scaling.autoscale else 'no',
         'resource': resource_name,
     }
+    if scaling.autoscale:
+        # The user's limits (percent for cpu), in which the panel shows
+        # the values the alarms compared.
+        limits = scaling.autoscale.limits
+        result['limits'] = '%g/%g' % (limits.down_below, limits.up_above)
+        result['meter'] = scaling.autoscale.meter
+    return result
 
 
 def _escape(value):
@@ -79,6 +86,15 @@ def read(stack_tags):
             value
     return {key: _unescape(''.join(pieces[i] for i in sorted(pieces)))
             for key, pieces in parts.items()}
+
+
+def limits(facts):
+    """(scale in below, scale out above) from facts, or None."""
+    try:
+        down, up = (float(n) for n in facts['limits'].split('/'))
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return down, up
 
 
 def sizes(facts):

@@ -1,14 +1,17 @@
-"""The one place the panel talks to Heat (python-heatclient).
+"""The one place the panel talks to Heat and Aodh (their clients).
 
 Nova, Neutron and Glance are reached through openstack_dashboard.api.
 """
 
 from urllib import parse
 
+from aodhclient import client as aodh_client
 from django.conf import settings
 from heatclient import client as heat_client
 from horizon.utils import functions as utils
 from horizon.utils.memoized import memoized
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
 from openstack_dashboard.api import base
 
 from heat_cvm import facts
@@ -101,3 +104,44 @@ def events_list(request, stack_id, nested_depth=2):
 
 def resource_signal(request, stack_id, resource_name):
     heatclient(request).resources.signal(stack_id, resource_name)
+
+
+def resource_list(request, stack_id):
+    return heatclient(request).resources.list(stack_id)
+
+
+def resource_metadata(request, stack_id, resource_name):
+    return heatclient(request).resources.metadata(stack_id, resource_name)
+
+
+def signal_events(request, stack_id, limit=50):
+    """The newest SIGNAL events of a stack (its scaling policies')."""
+    return heatclient(request).events.list(
+        stack_id, filters={'resource_action': 'SIGNAL'}, sort_dir='desc',
+        limit=limit)
+
+
+# -- Aodh ---------------------------------------------------------------------
+
+def alarming_enabled(request):
+    """Whether the cloud has Aodh (a cloud without it has no alarms)."""
+    return base.is_service_enabled(request, 'alarming')
+
+
+@memoized
+def aodhclient(request):
+    auth = token_endpoint.Token(base.url_for(request, 'alarming'),
+                                request.user.token.id)
+    verify = (settings.OPENSTACK_SSL_CACERT or
+              not settings.OPENSTACK_SSL_NO_VERIFY)
+    return aodh_client.Client(
+        '2', session=ks_session.Session(auth=auth, verify=verify))
+
+
+def alarms_in_alarm(request):
+    """The project's alarms in alarm state: one call for a whole page."""
+    return aodhclient(request).alarm.list(filters={'state': 'alarm'})
+
+
+def alarm_get(request, alarm_id):
+    return aodhclient(request).alarm.get(alarm_id)

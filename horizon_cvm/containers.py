@@ -52,6 +52,14 @@ class Container:
     autoscale: bool
     created: str
     members: list = dataclasses.field(default_factory=list)
+    # (scale in below, scale out above), in the meter's unit (percent for
+    # cpu), when autoscaled.
+    limits: typing.Optional[tuple] = None
+    meter: str = ''
+    nested_stack_name: str = ''
+    # The directions ('up', 'down') of its alarms in alarm state, from
+    # Aodh (horizon_cvm.scaling.firing_alarms).
+    firing: frozenset = frozenset()
 
     @property
     def status(self):
@@ -157,7 +165,8 @@ def container(stack, members=()):
         sizes=facts_mod.sizes(facts),
         autoscale=facts.get('autoscale') == 'yes',
         created=_get(stack, 'creation_time') or '',
-        members=list(members))
+        members=list(members), limits=facts_mod.limits(facts),
+        meter=facts.get('meter', ''), nested_stack_name=name)
 
 
 def containers(stacks, servers):

@@ -59,6 +59,19 @@ def properties_schema():
     return {field.name: property_schema(field) for field in schema.FIELDS}
 
 
+# Attributes that change when the group scales, which an alarm does
+# without any stack operation: Heat must resolve them afresh each time.
+# (Cached, a parent stack's outputs kept the size of the last stack
+# operation: seen with Aodh scaling the minicloud's groups.)
+MEMBERSHIP_ATTRIBUTES = ('servers', 'addresses', 'endpoints',
+                         'current_size')
+
+
+def _cache_mode(name):
+    return (attributes.Schema.CACHE_NONE if name in MEMBERSHIP_ATTRIBUTES
+            else attributes.Schema.CACHE_LOCAL)
+
+
 def attributes_schema():
     types = {'servers': attributes.Schema.LIST,
              'addresses': attributes.Schema.LIST,
@@ -67,5 +80,6 @@ def attributes_schema():
              'scale_down_url': attributes.Schema.STRING,
              'current_size': attributes.Schema.INTEGER}
     return {name: attributes.Schema(description, type=types[name],
-                                    support_status=SUPPORT_STATUS)
+                                    support_status=SUPPORT_STATUS,
+                                    cache_mode=_cache_mode(name))
             for name, description in schema.ATTRIBUTES.items()}

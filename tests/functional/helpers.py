@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import subprocess
+import urllib.request
 
 from tools.minicloud import minicloud
 
@@ -26,6 +27,7 @@ class Cloud:
 
     def __init__(self, state):
         self.state = state
+        self._tokens = {}
         self.env = dict(os.environ,
                         OS_CLIENT_CONFIG_FILE=str(state / 'clouds.yaml'),
                         PYTHONWARNINGS='ignore')
@@ -43,6 +45,27 @@ class Cloud:
     def json(self, *args, cloud='minicloud'):
         return json.loads(self.openstack(*args, '-f', 'json',
                                          cloud=cloud).stdout)
+
+    def token(self, cloud='minicloud'):
+        """A token of ``cloud``'s user (id and project_id), kept."""
+        if cloud not in self._tokens:
+            self._tokens[cloud] = self.json('token', 'issue', cloud=cloud)
+        return self._tokens[cloud]
+
+    def get(self, service, path, cloud='minicloud'):
+        """GET a service's API path, as a user's script polls it.
+
+        One HTTP request instead of a CLI process, for what a test asks
+        every few seconds. ``{project}`` in ``path`` is the user's project.
+        """
+        token = self.token(cloud)
+        url = 'http://127.0.0.1:%d%s' % (minicloud.PORTS[service],
+                                         path.format(
+                                             project=token['project_id']))
+        request = urllib.request.Request(url, headers={
+            'X-Auth-Token': token['id'], 'Accept': 'application/json'})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
 
     def counts(self):
         admin = 'minicloud-admin'

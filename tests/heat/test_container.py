@@ -334,7 +334,8 @@ class ContainerStackTest(base.HeatTestCase):
         self.assertEqual(('lt', 9 * 10 ** 9),
                          (down['comparison_operator'], down['threshold']))
         for each in (up, down):
-            self.assertEqual({'=': {'server_group': nested.id}},
+            self.assertEqual({'and': [{'=': {'server_group': nested.id}},
+                                      {'=': {'ended_at': None}}]},
                              json.loads(each['query']))
         self.assertEqual([nested['scale_up'].FnGetAtt('alarm_url')],
                          alarms['up']['alarm_actions'])

@@ -1,10 +1,10 @@
 """Horizon's test harness for the Containers panel, and the cloud it sees.
 
-Only the API boundary is faked: python-heatclient's client (what
-horizon_cvm.api.heatclient returns) and openstack_dashboard.api for Nova,
-Neutron and Glance. The stacks the fake Heat lists carry the tags that
-OS::CVM::Container really puts on its nested stacks (heat_cvm.facts, from
-a real ContainerSpec).
+Only the API boundary is faked: python-heatclient's and aodhclient's
+clients (what horizon_cvm.api.heatclient and aodhclient return) and
+openstack_dashboard.api for Nova, Neutron and Glance. The stacks the fake
+Heat lists carry the tags that OS::CVM::Container really puts on its nested
+stacks (heat_cvm.facts, from a real ContainerSpec).
 """
 
 import copy
@@ -27,6 +27,12 @@ ORCHESTRATION = {
     'endpoints': [{'region': 'RegionOne', 'interface': interface,
                    'url': 'http://%s.heat.example.com:8004/v1/tenant'
                           % interface}
+                  for interface in ('admin', 'internal', 'public')]}
+
+ALARMING = {
+    'type': 'alarming', 'name': 'aodh', 'endpoints_links': [],
+    'endpoints': [{'region': 'RegionOne', 'interface': interface,
+                   'url': 'http://%s.aodh.example.com:8042' % interface}
                   for interface in ('admin', 'internal', 'public')]}
 
 SECRET = 'correct-horse-battery-staple'
@@ -126,8 +132,10 @@ class PanelTestCase(helpers.TestCase):
 
     def _setup_test_data(self):
         super()._setup_test_data()
-        # Heat is in the catalog, as in a cloud where the panel is enabled.
+        # Heat is in the catalog, as in a cloud where the panel is enabled,
+        # and Aodh, which autoscaling needs.
         self.service_catalog.append(copy.deepcopy(ORCHESTRATION))
+        self.service_catalog.append(copy.deepcopy(ALARMING))
 
     def assertShows(self, response, text):
         """``text`` is in the page (without printing the whole page)."""
@@ -141,6 +149,13 @@ class PanelTestCase(helpers.TestCase):
     def setUp(self):
         super().setUp()
         self.heat = FakeHeat()
+        # aodhclient's Client: alarms as Aodh's API returns them (dicts).
+        self.aodh = mock.Mock(name='aodh')
+        self.aodh.alarm.list.return_value = []
+        patcher = mock.patch.object(api, 'aodhclient',
+                                    return_value=self.aodh)
+        patcher.start()
+        self.addCleanup(patcher.stop)
         if self.fake_heat_client:
             patcher = mock.patch.object(api, 'heatclient',
                                         return_value=self.heat)

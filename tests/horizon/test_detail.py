@@ -1,6 +1,10 @@
-"""A container's detail page: Overview, Servers, Events, Logs, Template."""
+"""A container's detail page: Overview, Servers, Scaling, Events, Logs,
+Template."""
+
+from unittest import mock
 
 from django.urls import reverse
+from heatclient.v1 import resources as heat_resources
 from openstack_dashboard import api as os_api
 from openstack_dashboard.test import helpers
 import yaml
@@ -150,3 +154,92 @@ class DetailTest(base.PanelTestCase):
         res = self.client.get(detail_url(plain))
 
         self.assertEqual(404, res.status_code)
+
+
+def heat_resource(name, physical_id):
+    return heat_resources.Resource(mock.Mock(), {
+        'resource_name': name, 'physical_resource_id': physical_id,
+        'links': []}, loaded=True)
+
+
+class ScalingTabTest(base.PanelTestCase):
+    """The Scaling tab: sizes, alarms against their limits, cooldown."""
+
+    RULE = 'gnocchi_aggregation_by_resources_threshold_rule'
+
+    def setUp(self):
+        super().setUp()
+        self.web = base.container_stack(
+            'shop', 'web', scaling={
+                'min_size': 1, 'max_size': 3, 'desired_capacity': 1,
+                'autoscale': {'scale_up_above': 80,
+                              'scale_down_below': 20}})
+        owner = base.stack_row(id=self.web.parent, stack_name='shop',
+                               parameters={})
+        self.heat.stacks.get.side_effect = {self.web.id: self.web,
+                                            owner.id: owner}.get
+        self.heat.stacks.template.return_value = {}
+        self.heat.resources.list.return_value = [
+            heat_resource('group', 'g-1'),
+            heat_resource('scale_up_alarm', 'alarm-up'),
+            heat_resource('scale_down_alarm', 'alarm-down')]
+        # 80 % of one vCPU over 10 s is 8e9 ns; Aodh last saw 9.3e9: 93 %.
+        alarms = {
+            'alarm-up': {'name': 'up', 'state': 'alarm',
+                         'type': 'gnocchi_aggregation_by_resources_threshold',
+                         self.RULE: {'threshold': 8e9},
+                         'state_timestamp': '2026-12-06T11:59:40',
+                         'state_reason': 'Transition to alarm due to 2 '
+                                         'samples outside threshold, most '
+                                         'recent: 9300000000.0'},
+            'alarm-down': {'name': 'down', 'state': 'ok',
+                           'type': 'gnocchi_aggregation_by_resources_'
+                                   'threshold',
+                           self.RULE: {'threshold': 2e9},
+                           'state_reason': 'Transition to ok due to 2 '
+                                           'samples inside threshold, most '
+                                           'recent: 9300000000.0'}}
+        self.aodh.alarm.get.side_effect = alarms.get
+        self.heat.resources.metadata.return_value = {
+            'cooldown_end': {'2999-01-01T00:00:00': 'change_in_capacity : 1'},
+            'scaling_in_progress': False}
+        self.heat.events.list.return_value = [base.event(
+            resource_name='scale_up', resource_status='SIGNAL_COMPLETE',
+            event_time='2026-12-06T11:59:45Z',
+            resource_status_reason='alarm state changed from ok to alarm '
+                                   '(Transition to alarm due to 2 samples '
+                                   'outside threshold)')]
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_alarms_show_their_last_value_against_the_limit(self):
+        self.mock_server_list.return_value = (
+            [base.member_server(self.web, 0), base.member_server(self.web, 1)],
+            False)
+
+        res = self.client.get(detail_url(self.web, 'scaling'))
+
+        self.assertShows(res, '<dd class="cvm-sizes">1 / 1 / 3</dd>')
+        self.assertShows(res, '<dd class="cvm-current-size">2</dd>')
+        self.assertShows(res, '93.0%')
+        self.assertShows(res, 'above 80%')
+        self.assertShows(res, 'below 20%')
+        self.assertShows(res, 'label-warning">alarm</span>')
+        self.assertShows(res, 'out (+1)')
+        self.assertShows(res, '2026-12-06T11:59:45Z')
+        self.assertShows(res, ' s left')
+        self.heat.resources.metadata.assert_called_once_with(self.web.id,
+                                                             'group')
+        self.heat.events.list.assert_called_once_with(
+            self.web.id, filters={'resource_action': 'SIGNAL'},
+            sort_dir='desc', limit=50)
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_without_aodh_in_the_catalog_it_says_so(self):
+        self.mock_server_list.return_value = ([], False)
+        self.service_catalog[:] = [s for s in self.service_catalog
+                                   if s['type'] != 'alarming']
+
+        res = self.client.get(detail_url(self.web, 'scaling'))
+
+        self.assertShows(res, 'The alarms cannot be read')
+        self.aodh.alarm.get.assert_not_called()

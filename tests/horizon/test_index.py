@@ -238,3 +238,40 @@ class HeatRequestTest(base.PanelTestCase):
         self.assertEqual({'show_nested': ['True'], 'tags': ['heat-cvm'],
                           'sort_keys': ['created_at'], 'sort_dir': ['desc'],
                           'limit': ['21']}, parse.parse_qs(query))
+
+
+class AlarmBadgeTest(base.PanelTestCase):
+    """The list shows which autoscaled containers have an alarm firing."""
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_a_firing_alarm_shows_a_badge_with_one_aodh_call(self):
+        autoscale = {'target_cpu_percent': 60}
+        hot = base.container_stack('shop', 'web', scaling={
+            'min_size': 1, 'max_size': 3, 'autoscale': autoscale})
+        calm = base.container_stack('shop', 'api', scaling={
+            'min_size': 1, 'max_size': 3, 'autoscale': autoscale})
+        self.heat.listed = [hot, calm]
+        self.mock_server_list.return_value = ([], False)
+        self.aodh.alarm.list.return_value = [
+            {'name': '%s-scale_up_alarm-a1b2c3d4' % hot.stack_name,
+             'state': 'alarm'}]
+
+        res = self.client.get(INDEX_URL)
+
+        rows = {r.name: r for r in res.context['table'].data}
+        self.assertEqual({'up'}, rows['web'].firing)
+        self.assertEqual(frozenset(), rows['api'].firing)
+        self.assertEqual(1, res.content.decode().count(
+            'cvm-alarm">alarm: scale out</span>'))
+        self.aodh.alarm.list.assert_called_once_with(
+            filters={'state': 'alarm'})
+
+    @helpers.create_mocks({os_api.nova: ['server_list']})
+    def test_no_aodh_call_when_nothing_on_the_page_is_autoscaled(self):
+        self.heat.listed = [base.container_stack('shop', 'web')]
+        self.mock_server_list.return_value = ([], False)
+
+        res = self.client.get(INDEX_URL)
+
+        self.assertEqual(200, res.status_code)
+        self.aodh.alarm.list.assert_not_called()

@@ -5,11 +5,13 @@ Run by minicloud.py with the services' venv, in three steps:
   identity   clouds.yaml; projects, users, roles, Heat's stack-user domain,
              the service catalog
   compute    wait until nova-compute registered its resource provider
-  resources  flavor m1.small, a shared network "private" with a subnet, the
-             container-host images "cvm-host" (played by the guest
-             runner's cloud-init) and "cvm-host-vm" (the real image, booted
-             in qemu), the local registry's test images; wait for
-             heat-engine and for cinder-volume's backend in the scheduler
+  resources  flavors m1.small (1 vCPU) and m1.medium (2), a shared network
+             "private" with a subnet, the container-host images "cvm-host"
+             (played by the guest runner's cloud-init) and "cvm-host-vm"
+             (the real image, booted in qemu), Gnocchi's archive policies
+             and instance resource type as ceilometer makes them, the
+             local registry's test images; wait for heat-engine and for
+             cinder-volume's backend in the scheduler
 """
 
 import argparse
@@ -17,6 +19,8 @@ import json
 import pathlib
 import time
 
+from gnocchiclient import exceptions as gnocchi_exceptions
+from gnocchiclient.v1 import client as gnocchi_client
 import openstack
 import yaml
 
@@ -39,6 +43,8 @@ def services(ports, host):
         ('nova', 'compute', base % ports['nova'] + '/v2.1'),
         ('neutron', 'network', base % ports['neutron']),
         ('cinder', 'block-storage', base % ports['cinder'] + '/v3'),
+        ('gnocchi', 'metric', base % ports['gnocchi']),
+        ('aodh', 'alarming', base % ports['aodh']),
     ]
 
 
@@ -52,7 +58,10 @@ def write_clouds_yaml(state, ports):
                          'project_domain_name': 'Default'},
                 'region_name': 'RegionOne', 'identity_api_version': 3}
     clouds = {'clouds': {'minicloud-admin': cloud('admin', 'admin', 'admin'),
-                         'minicloud': cloud('demo', 'demo', 'demo')}}
+                         'minicloud': cloud('demo', 'demo', 'demo'),
+                         # What the functional tests play ceilometer as.
+                         'minicloud-ceilometer': cloud(
+                             'ceilometer', 'ceilometer', 'service')}}
     (state / 'clouds.yaml').write_text(yaml.safe_dump(clouds))
 
 
@@ -90,6 +99,10 @@ def identity(conn, ports, host):
                           heat_domain.id), admin)
     role('heat_stack_user')
     role('heat_stack_owner')
+    # Ceilometer's account (no ceilometer runs: the tests post its
+    # measures), admin in the service project as DevStack makes it.
+    idc.assign_project_role_to_user(
+        services_project, user('ceilometer', 'ceilometer'), admin)
     for name, service_type, url in services(ports, host):
         account = user(name.split('-')[0], name.split('-')[0])
         idc.assign_project_role_to_user(services_project, account, admin)
@@ -101,6 +114,55 @@ def identity(conn, ports, host):
         for interface in {'public', 'internal', 'admin'} - have:
             idc.create_endpoint(service_id=entry.id, interface=interface,
                                 url=url, region_id='RegionOne')
+
+
+# The "instance" resource type as ceilometer-upgrade leaves it
+# (ceilometer/gnocchi_client.py, its initial attributes and updates):
+# name -> (type, required).
+INSTANCE_ATTRIBUTES = {
+    'flavor_id': ('string', True), 'image_ref': ('string', False),
+    'host': ('string', False), 'display_name': ('string', True),
+    'server_group': ('string', False), 'flavor_name': ('string', True),
+    'launched_at': ('datetime', False), 'created_at': ('datetime', False),
+    'deleted_at': ('datetime', False),
+    'availability_zone': ('string', False),
+}
+
+
+def _attribute(kind, required):
+    if kind == 'string':
+        return {'type': kind, 'min_length': 0, 'max_length': 255,
+                'required': required}
+    return {'type': kind, 'required': required}
+
+
+def telemetry(conn, granularity):
+    """Gnocchi as ceilometer-upgrade leaves it, on the minicloud's clock.
+
+    ceilometer's archive policies with ``granularity`` seconds (a cloud's
+    are 300): "ceilometer-low-rate" keeps cumulative meters such as cpu,
+    whose per-period mean Aodh's rate:mean alarms difference.
+    """
+    gnocchi = gnocchi_client.Client(
+        session=conn.session, adapter_options={'interface': 'public'})
+    points = 3600 // granularity
+    for name, methods in (('ceilometer-low', ['mean']),
+                          ('ceilometer-low-rate', ['mean', 'rate:mean'])):
+        try:
+            gnocchi.archive_policy.create({
+                'name': name, 'aggregation_methods': methods,
+                'back_window': 0, 'definition': [
+                    {'granularity': '%ds' % granularity,
+                     'points': points}]})
+        except gnocchi_exceptions.ArchivePolicyAlreadyExists:
+            pass
+    try:
+        gnocchi.resource_type.create({
+            'name': 'instance', 'attributes': {
+                name: _attribute(*kind) for name, kind in
+                INSTANCE_ATTRIBUTES.items()}})
+    except gnocchi_exceptions.ResourceTypeAlreadyExists:
+        pass
 
 
 def wait(check, what, timeout=180):
@@ -121,10 +183,12 @@ def compute(conn):
          'the compute node in placement')
 
 
-def resources(conn, state, host_image_dir, registry):
-    if not conn.compute.find_flavor('m1.small'):
-        conn.compute.create_flavor(name='m1.small', ram=512, vcpus=1,
-                                   disk=1)
+def resources(conn, state, host_image_dir, registry, alarm_granularity):
+    # Two vCPU counts: a CPU alarm's threshold depends on the flavor's.
+    for name, vcpus in (('m1.small', 1), ('m1.medium', 2)):
+        if not conn.compute.find_flavor(name):
+            conn.compute.create_flavor(name=name, ram=512 * vcpus,
+                                       vcpus=vcpus, disk=1)
     network = conn.network.find_network('private')
     if network is None:
         network = conn.network.create_network(name='private', shared=True)
@@ -142,6 +206,7 @@ def resources(conn, state, host_image_dir, registry):
             name=VM_IMAGE, filename=str(host_image_dir / 'disk.qcow2'),
             disk_format='qcow2', container_format='bare',
             visibility='public')
+    telemetry(conn, alarm_granularity)
     registry_image.push_busybox(registry)
     registry_image.push_memcached(registry)
     wait(lambda: any(s['status'] == 'up' for s in conn.orchestration.get(
@@ -163,7 +228,9 @@ def main():
     parser.add_argument('--api-host', required=True,
                         help="the catalog's host name")
     parser.add_argument('--host-image-dir', type=pathlib.Path,
-                        required=True)
+                        help='resources: the built container-host image')
+    parser.add_argument('--alarm-granularity', type=int,
+                        help="resources: seconds, Gnocchi's and [cvm]'s")
     args = parser.parse_args()
     if args.step == 'identity':
         write_clouds_yaml(args.state, args.ports)
@@ -174,7 +241,8 @@ def main():
         compute(conn)
     else:
         resources(conn, args.state, args.host_image_dir,
-                  'http://127.0.0.1:%d' % args.ports['registry'])
+                  'http://127.0.0.1:%d' % args.ports['registry'],
+                  args.alarm_granularity)
 
 
 if __name__ == '__main__':

@@ -50,7 +50,8 @@ _OFFSET = int(os.environ.get('MINICLOUD_PORT_OFFSET', '0'))
 PORTS = {name: port + _OFFSET for name, port in {
     'keystone': 15000, 'heat': 18004, 'heat_cfn': 18000, 'glance': 19292,
     'placement': 18778, 'nova': 18774, 'neutron': 19696,
-    'cinder': 18776, 'horizon': 18080, 'registry': 5000}.items()}
+    'cinder': 18776, 'gnocchi': 18041, 'aodh': 18042, 'horizon': 18080,
+    'registry': 5000}.items()}
 NAME = os.environ.get('MINICLOUD_NAME', 'minicloud')
 if not NAME.startswith('minicloud'):
     raise SystemExit('MINICLOUD_NAME must start with "minicloud"')
@@ -65,8 +66,13 @@ VHOST = NAME
 MQ = 'rabbit://guest:guest@127.0.0.1:5672/%s' % VHOST
 HORIZON_STATIC = STATE / 'data' / 'horizon' / 'static'
 DATABASES = ('keystone', 'heat', 'glance', 'placement', 'nova', 'nova_api',
-             'nova_cell0', 'neutron', 'cinder')
+             'nova_cell0', 'neutron', 'cinder', 'gnocchi', 'aodh')
 KEYSTONE_URL = 'http://127.0.0.1:%d' % PORTS['keystone']
+# Telemetry on a short clock: Aodh evaluates every few seconds, over an
+# archive policy whose granularity ([cvm] alarm_granularity too) is
+# seconds, not a cloud's 5 minutes, so that a scaling test takes a minute.
+ALARM_GRANULARITY = 10
+EVALUATION_INTERVAL = 5
 HORIZON_URL = 'http://127.0.0.1:%d/' % PORTS['horizon']
 
 
@@ -135,12 +141,13 @@ def _template(name):
 
 def config_values():
     values = {'state': str(STATE), 'db': DB, 'mq': MQ, 'name': NAME,
-              'api_host': API_HOST,
+              'api_host': API_HOST, 'alarm_granularity': ALARM_GRANULARITY,
+              'evaluation_interval': EVALUATION_INTERVAL,
               'keystone_url': KEYSTONE_URL, 'plugin_dir': plugin_dir(),
               'horizon_secret_key': secrets.token_hex(32)}
     values.update({'port_%s' % k: v for k, v in PORTS.items()})
     for service in ('heat', 'glance', 'placement', 'nova', 'neutron',
-                    'cinder'):
+                    'cinder', 'gnocchi', 'aodh'):
         values['authtoken_%s' % service] = _template(
             'authtoken.inc').substitute(values, service=service).strip()
     values['nova_common'] = _template('nova-common.inc').substitute(
@@ -164,6 +171,10 @@ CONFIG_FILES = {  # target under $STATE/etc -> template under etc/
     'cinder/cinder.conf': 'cinder.conf',
     'cinder/api-paste.ini': 'cinder-api-paste.ini',
     'registry/config.yml': 'registry.yml',
+    'gnocchi/gnocchi.conf': 'gnocchi.conf',
+    'gnocchi/api-paste.ini': 'gnocchi-api-paste.ini',
+    'aodh/aodh.conf': 'aodh.conf',
+    'aodh/api-paste.ini': 'aodh-api-paste.ini',
 }
 
 
@@ -180,6 +191,7 @@ def write_configs():
                  'data/glance/images', 'data/glance/staging',
                  'data/glance/tasks', 'data/nova/instances', 'data/nova/lock',
                  'data/neutron/lock', 'data/cinder/lock', 'data/registry',
+                 'data/gnocchi',
                  'logs', 'run',
                  'guests'):
         (STATE / path).mkdir(parents=True, exist_ok=True)
@@ -192,8 +204,10 @@ def etc(path):
 
 
 def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None):
+    """uwsgi serving ``module`` (a module:app, or a file's path)."""
+    app = ['--wsgi-file' if module.startswith('/') else '--module', module]
     argv = [venv_bin('uwsgi'), '--http-socket', '127.0.0.1:%d' % port,
-            '--module', module, '--master', '--processes', '1',
+            *app, '--master', '--processes', '1',
             '--threads', str(threads), '--enable-threads', '--lazy-apps',
             '--die-on-term', '--buffer-size', '65535',
             '--add-header', 'Connection: close',
@@ -212,6 +226,8 @@ def services():
     """name -> (argv, health URL or None), in start order."""
     nova_conf = ['--config-file', etc('nova/nova.conf')]
     cinder_conf = ['--config-file', etc('cinder/cinder.conf')]
+    gnocchi_conf = ['--config-file', etc('gnocchi/gnocchi.conf')]
+    aodh_conf = ['--config-file', etc('aodh/aodh.conf')]
     return {
         'keystone': (uwsgi(PORTS['keystone'], 'keystone.wsgi.api:application',
                            ['OS_KEYSTONE_CONFIG_DIR=' + etc('keystone')]),
@@ -252,6 +268,20 @@ def services():
         'nova-scheduler': ([venv_bin('nova-scheduler')] + nova_conf, None),
         'nova-compute': ([venv_bin('nova-compute'), '--config-file',
                           etc('nova-compute/nova-compute.conf')], None),
+        'gnocchi-api': (uwsgi(PORTS['gnocchi'],
+                              'gnocchi.rest.wsgi:application',
+                              pyargv=' '.join(gnocchi_conf)),
+                        'http://127.0.0.1:%d/' % PORTS['gnocchi']),
+        'gnocchi-metricd': ([venv_bin('gnocchi-metricd')] + gnocchi_conf,
+                            None),
+        # aodh.wsgi.api reads no config file; the WSGI script that pbr
+        # writes reads it from the arguments.
+        'aodh-api': (uwsgi(PORTS['aodh'], venv_bin('aodh-api'),
+                           pyargv=' '.join(aodh_conf)),
+                     'http://127.0.0.1:%d/' % PORTS['aodh']),
+        'aodh-evaluator': ([venv_bin('aodh-evaluator')] + aodh_conf, None),
+        'aodh-notifier': ([venv_bin('aodh-notifier')] + aodh_conf, None),
+        'aodh-listener': ([venv_bin('aodh-listener')] + aodh_conf, None),
         'horizon': (uwsgi(PORTS['horizon'],
                           'openstack_dashboard.wsgi:application',
                           ['DJANGO_SETTINGS_MODULE='
@@ -397,19 +427,39 @@ def ensure_host_packages():
                        check=True, env=environment, stdout=subprocess.DEVNULL)
 
 
-@functools.lru_cache()
-def host_image_dir():
-    """The container-host image's build directory.
+class HostImage:
+    """The container-host image, built while the services install.
 
-    heat-cvm-build-host-image's cache: built the first time, in about 3
-    minutes; then it prints the cached build's path at once. cloud_setup
-    registers its disk.qcow2 in Glance as "cvm-host-vm".
+    heat-cvm-build-host-image (heat_cvm.host_image, standard library only,
+    so the machine's python runs it before the services' venv exists)
+    builds it once, in about 4 minutes, and caches it; then it prints the
+    cached build's path at once. cloud_setup registers its disk.qcow2 in
+    Glance as "cvm-host-vm".
     """
-    log('the container-host image: heat-cvm-build-host-image '
-        '(cached; about 3 minutes the first time)')
-    output = subprocess.run([venv_bin('heat-cvm-build-host-image')],
-                            check=True, capture_output=True, text=True)
-    return pathlib.Path(output.stdout.strip().splitlines()[-1])
+
+    def __init__(self):
+        log('the container-host image: heat-cvm-build-host-image '
+            '(cached; about 4 minutes the first time, meanwhile the rest)')
+        self.log_path = STATE / 'logs' / 'host-image.log'
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, 'wb') as out:
+            self.process = subprocess.Popen(
+                [sys.executable, '-m', 'heat_cvm.host_image'], cwd=str(REPO),
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self):
+        """Stops the build (debootstrap too) if up failed before it ended."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+
+    @functools.cached_property
+    def path(self):
+        if self.process.wait():
+            raise SystemExit('minicloud: the container-host image failed; '
+                             'see %s' % self.log_path)
+        return pathlib.Path(
+            self.log_path.read_text().strip().splitlines()[-1])
 
 
 def _hosts_lines():
@@ -500,6 +550,10 @@ def sync_databases():
          '--config-file', etc('neutron/ml2_conf.ini'), 'upgrade', 'heads'],
         ['cinder-manage', '--config-file', etc('cinder/cinder.conf'), 'db',
          'sync'],
+        # gnocchi-upgrade also makes the storage and the default archive
+        # policies ("low", "medium", ...); cloud_setup adds the minicloud's.
+        ['gnocchi-upgrade', '--config-file', etc('gnocchi/gnocchi.conf')],
+        ['aodh-dbsync', '--config-file', etc('aodh/aodh.conf')],
     ]
     processes = [start_tool(*job, log_name=job[0]) for job in jobs]
     run_tool('nova-manage', *nova, 'api_db', 'sync', log_name='nova-manage')
@@ -543,11 +597,10 @@ def healthy():
     return all(state in _GOOD_STATES for state in service_states().values())
 
 
-def setup_cloud(step):
+def setup_cloud(step, *args):
     run_tool('python', str(HERE / 'cloud_setup.py'), step, '--state',
              str(STATE), '--ports', json.dumps(PORTS), '--api-host',
-             API_HOST, '--host-image-dir', str(host_image_dir()),
-             log_name='cloud-setup')
+             API_HOST, *args, log_name='cloud-setup')
 
 
 def cmd_up(args):
@@ -555,14 +608,23 @@ def cmd_up(args):
     if clouds_yaml().exists() and healthy():
         log('already up')
         return print_usage()
-    # Installs heat-cvm afresh too: a new up runs the checkout's code.
-    install()
     ensure_host_packages()
     ensure_backing_services()
     cmd_down(args, keep_venv=True)
+    host_image = HostImage()
+    try:
+        start_services(host_image)
+    finally:
+        host_image.stop()
+    log('up in %.0f s' % (time.monotonic() - started))
+    print_usage()
+
+
+def start_services(host_image):
+    # Installs heat-cvm afresh too: a new up runs the checkout's code.
+    install()
     add_hosts_entry()
     write_configs()
-    host_image_dir()
     create_stores()
     sync_databases()
     enable_panels()
@@ -579,10 +641,10 @@ def cmd_up(args):
     setup_cloud('compute')   # waits for the compute node, maps it to cell1
     run_tool('nova-manage', '--config-file', etc('nova/nova.conf'),
              'cell_v2', 'discover_hosts', log_name='nova-manage')
-    setup_cloud('resources')  # flavor, network, images; waits for heat
+    # flavors, network, images, telemetry; waits for heat
+    setup_cloud('resources', '--host-image-dir', str(host_image.path),
+                '--alarm-granularity', str(ALARM_GRANULARITY))
     start('guest-runner', table['guest-runner'][0])
-    log('up in %.0f s' % (time.monotonic() - started))
-    print_usage()
 
 
 def print_usage():

@@ -99,6 +99,20 @@ def _endpoints(container):
     return html.mark_safe('<br>'.join(links)) if links else '-'
 
 
+# The badge of a container whose alarm fires: Heat is being asked to
+# resize it (or would be, but for its cooldown or its limits).
+_FIRING = {'up': _('alarm: scale out'), 'down': _('alarm: scale in')}
+
+
+def _size(container):
+    badges = [html.format_html(
+        ' <span class="label label-warning cvm-alarm">{}</span>',
+        _FIRING[direction]) for direction in sorted(container.firing,
+                                                    reverse=True)]
+    return html.format_html('{}{}', container.size_text,
+                            html.mark_safe(''.join(badges)))
+
+
 class ContainersTable(tables.DataTable):
     STATUS_CHOICES = (
         (containers.READY, True),
@@ -115,7 +129,7 @@ class ContainersTable(tables.DataTable):
     image = tables.Column('image', verbose_name=_('Image'))
     status = tables.Column('status', verbose_name=_('Status'),
                            status=True, status_choices=STATUS_CHOICES)
-    size = tables.Column('size_text', verbose_name=_('Size'),
+    size = tables.Column(_size, verbose_name=_('Size'),
                          help_text=_('current / desired (min\u2013max)'))
     endpoints = tables.Column(_endpoints, verbose_name=_('Endpoints'))
     age = tables.Column(lambda c: containers.age(c.created),

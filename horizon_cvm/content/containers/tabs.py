@@ -1,3 +1,5 @@
+import datetime
+
 import yaml
 
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +10,7 @@ from openstack_dashboard import api as os_api
 from heat_cvm import schema
 from horizon_cvm import api
 from horizon_cvm.content.containers import tables as cvm_tables
+from horizon_cvm import scaling
 
 
 def _shown(value):
@@ -109,6 +112,41 @@ class LogsTab(tabs.Tab):
                 'member': member, 'output': output}
 
 
+def load_scaling(request, container):
+    """The container's scaling: 3 Heat calls and one Aodh call an alarm."""
+    alarm_ids = {
+        scaling.ALARM_RESOURCES[r.resource_name]: r.physical_resource_id
+        for r in api.resource_list(request, container.id)
+        if r.resource_name in scaling.ALARM_RESOURCES
+        and r.physical_resource_id}
+    alarms = {}
+    if alarm_ids and api.alarming_enabled(request):
+        alarms = {direction: api.alarm_get(request, alarm_id)
+                  for direction, alarm_id in alarm_ids.items()}
+    metadata = api.resource_metadata(request, container.id, 'group')
+    events = [e.to_dict() for e in api.signal_events(request, container.id)]
+    return scaling.scaling(container, alarms, metadata, events,
+                           now=datetime.datetime.now(datetime.timezone.utc))
+
+
+class ScalingTab(tabs.Tab):
+    """Sizes, alarms against their limits, the last resize, the cooldown."""
+
+    name = _('Scaling')
+    slug = 'scaling'
+    template_name = 'project/cvm_containers/_detail_scaling.html'
+    preload = False
+
+    def get_context_data(self, request):
+        container = self.tab_group.kwargs['container']
+        try:
+            shown = load_scaling(request, container)
+        except Exception:
+            exceptions.handle(request, _('Unable to get the scaling.'))
+            shown = None
+        return {'container': container, 'scaling': shown}
+
+
 class TemplateTab(tabs.Tab):
     """The nested stack's template: what the resource generated."""
 
@@ -129,5 +167,6 @@ class TemplateTab(tabs.Tab):
 
 class ContainerDetailTabs(tabs.DetailTabsGroup):
     slug = 'container_details'
-    tabs = (OverviewTab, ServersTab, EventsTab, LogsTab, TemplateTab)
+    tabs = (OverviewTab, ServersTab, ScalingTab, EventsTab, LogsTab,
+            TemplateTab)
     sticky = True

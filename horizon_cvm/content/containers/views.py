@@ -13,6 +13,7 @@ from horizon_cvm import containers
 from horizon_cvm.content.containers import forms as cvm_forms
 from horizon_cvm.content.containers import tables as cvm_tables
 from horizon_cvm.content.containers import tabs as cvm_tabs
+from horizon_cvm import scaling
 
 INDEX_URL = 'horizon:project:cvm_containers:index'
 
@@ -62,8 +63,23 @@ class IndexView(tables.DataTableView):
             return []
         if not stacks:
             return []
-        return containers.containers(stacks,
-                                     project_servers(self.request))
+        rows = containers.containers(stacks, project_servers(self.request))
+        mark_firing(self.request, rows)
+        return rows
+
+
+def mark_firing(request, rows):
+    """Marks the rows whose alarms fire: one Aodh call for a page."""
+    if not any(row.autoscale for row in rows) or \
+            not api.alarming_enabled(request):
+        return
+    try:
+        firing = scaling.firing_alarms(api.alarms_in_alarm(request))
+    except Exception:
+        exceptions.handle(request, _('Unable to get the alarms.'))
+        return
+    for row in rows:
+        row.firing = frozenset(firing.get(row.nested_stack_name, ()))
 
 
 def load_container(request, container_id, with_members=True):

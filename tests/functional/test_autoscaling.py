@@ -1,0 +1,230 @@
+"""Alarm-driven autoscaling on the minicloud, with the real Aodh and Gnocchi.
+
+The test plays ceilometer's polling agent only (tests/functional/
+ceilometer.py: each member's cumulative CPU nanoseconds, posted to
+Gnocchi's API). From there on nothing helps: Aodh's evaluator reads
+Gnocchi, finds the threshold heat-cvm compiled crossed, its notifier POSTs
+the scaling policy's pre-signed URL, Heat resizes the group, and each new
+member's guest (simulated by the guest runner) signals its wait condition.
+
+The minicloud keeps 10 s periods and evaluates every 5 s (minicloud.py);
+a cloud's 300 s archive policy makes it slower, not different.
+"""
+
+import datetime
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from tests.functional import ceilometer
+from tests.functional import real_vms
+from tests.functional import test_stacks
+from tools.minicloud import minicloud
+
+COOLDOWN = 20
+GNOCCHI_ALARM = 'OS::Aodh::GnocchiAggregationByResourcesAlarm'
+# A whole cooldown and a period more, an alarm firing at a limit meanwhile.
+HOLD = COOLDOWN + minicloud.ALARM_GRANULARITY
+
+
+def epoch(text):
+    """Seconds since the epoch of Heat's and Nova's UTC times."""
+    when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    return when.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+class Watched:
+    """One autoscaled stack: its size over time and its alarms' states.
+
+    Kept near 60 % of its flavor's vCPUs: out above 75 %, in below 45 %.
+    """
+
+    def __init__(self, cloud, flavor, max_size):
+        self.cloud = cloud
+        self.name = test_stacks.stack_name('auto-' + flavor.split('.')[1])
+        self.max_size = max_size
+        test_stacks.container(
+            cloud, self.name, 'image=busybox:1.36',
+            'command=["sleep", "infinity"]', 'flavor=%s' % flavor,
+            'min_size=1', 'max_size=%d' % max_size, 'desired_capacity=1',
+            'cooldown=%d' % COOLDOWN, 'autoscale=true',
+            'autoscale_target_cpu_percent=60', 'autoscale_band=15',
+            'autoscale_evaluation_periods=2', wait=False)
+        self.sizes = [1]
+        self.members = set()
+        self.poller = None
+        self.id = None
+        self.alarm_ids = {}
+
+    def ready(self):
+        stack = real_vms.wait_for_stack(self.cloud, self.name, timeout=300)
+        assert stack['stack_status'] == 'CREATE_COMPLETE', \
+            stack['stack_status_reason']
+        self.id = stack['id']
+        self.alarm_ids = {
+            r['resource_name'].split('_')[1]: r['physical_resource_id']
+            for r in self.cloud.json('stack', 'resource', 'list', '-n', '2',
+                                     '--filter', 'type=%s' % GNOCCHI_ALARM,
+                                     self.name)}
+        assert set(self.alarm_ids) == {'up', 'down'}
+        # In the band from the start: nothing should scale.
+        self.poller = ceilometer.CpuPoller(
+            self.cloud, ceilometer.server_group_of(self.cloud, self.name),
+            load=60)
+
+    def output(self, key):
+        return self.cloud.get('heat', '/v1/{project}/stacks/%s/%s/outputs/%s'
+                              % (self.name, self.id, key))['output'][
+                                  'output_value']
+
+    def size(self):
+        size = self.output('current_size')
+        if size != self.sizes[-1]:
+            self.sizes.append(size)
+        self.members.update(self.output('servers'))
+        assert self.poller.error is None, self.poller.error
+        return size
+
+    def alarm_states(self):
+        return {direction: self.cloud.get('aodh', '/v2/alarms/%s/state'
+                                          % alarm_id)
+                for direction, alarm_id in self.alarm_ids.items()}
+
+    def signals(self, policy):
+        """Times of the resizes a policy's signal made (Heat's events)."""
+        events = self.cloud.json('stack', 'event', 'list', '--nested-depth',
+                                 '2', '-f', 'json', self.name)
+        return sorted(
+            (epoch(e['event_time']), e['resource_status_reason'])
+            for e in events if e['resource_name'] == policy
+            and e['resource_status'] == 'SIGNAL_COMPLETE')
+
+
+def wait_until(check, what, timeout=600, step=2):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, 'never: %s' % what()
+        time.sleep(step)
+
+
+def hold(stacks, seconds, expected):
+    """The sizes stay as ``expected`` for ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert [s.size() for s in stacks] == expected
+        time.sleep(2)
+
+
+@pytest.fixture
+def autoscaled_pair(cloud):
+    """A 1-vCPU group (1..3) and a 2-vCPU group (1..2), both polled."""
+    before = cloud.counts()
+    stacks = []
+    try:
+        stacks = [Watched(cloud, 'm1.small', 3),
+                  Watched(cloud, 'm1.medium', 2)]
+        for stack in stacks:
+            stack.ready()
+            stack.poller.__enter__()
+        yield stacks
+    finally:
+        for stack in stacks:
+            if stack.poller and stack.poller._thread:
+                stack.poller.__exit__(None, None, None)
+            cloud.openstack('stack', 'delete', '--yes', '--wait',
+                            stack.name, check=False)
+    assert cloud.counts() == before
+
+
+def test_cpu_load_scales_the_group_out_and_in_through_aodh(cloud,
+                                                           autoscaled_pair):
+    stacks = autoscaled_pair
+    one, two = stacks
+
+    # 60 % of the vCPUs, inside the band: both alarms evaluate to "ok"
+    # (data, no breach) for 1 and 2 vCPUs alike, and nothing scales.
+    wait_until(lambda: all(s.alarm_states() == {'up': 'ok', 'down': 'ok'}
+                           for s in stacks),
+               lambda: 'alarms ok at 60 %%: %s' % [
+                   s.alarm_states() for s in stacks])
+    assert [s.size() for s in stacks] == [1, 1]
+
+    # 80 %: out, one member per cooldown, up to max_size and no further.
+    for stack in stacks:
+        stack.poller.load = 80
+    wait_until(lambda: [s.size() for s in stacks] == [3, 2],
+               lambda: 'scaled out to max_size: %s' % [
+                   (s.sizes, s.alarm_states()) for s in stacks])
+    assert one.alarm_states()['up'] == 'alarm'
+    hold(stacks, HOLD, [3, 2])
+    assert (one.sizes, two.sizes) == ([1, 2, 3], [1, 2])
+
+    # The cooldown: the third member was created a whole cooldown after
+    # the first resize ended (Heat's SIGNAL event marks that end).
+    (first_end, reason), _second = one.signals('scale_up')
+    created = sorted(epoch(one.cloud.json('server', 'show', s)['created'])
+                     for s in test_stacks.output(cloud, one.name, 'servers'))
+    assert created[1] < first_end
+    assert created[2] >= first_end + COOLDOWN - 1
+    # Aodh signalled, not the test: the reason is the alarm's transition.
+    assert reason.startswith('alarm state changed from ok to alarm')
+
+    # 40 %: in, down to min_size and no further.
+    for stack in stacks:
+        stack.poller.load = 40
+    wait_until(lambda: [s.size() for s in stacks] == [1, 1],
+               lambda: 'scaled in to min_size: %s' % [
+                   (s.sizes, s.alarm_states()) for s in stacks])
+    assert one.alarm_states()['down'] == 'alarm'
+    hold(stacks, HOLD, [1, 1])
+    assert (one.sizes, two.sizes) == ([1, 2, 3, 2, 1], [1, 2, 1])
+    assert len(two.signals('scale_down')) == 1
+
+    # Every member that joined came up through its own guest's signal.
+    records = cloud.guest_records()
+    for stack in stacks:
+        assert all(records[s]['returncodes'] == [0] for s in stack.members)
+
+
+def wait_out_cooldown(cloud, name):
+    """Until the group's cooldown ends (Heat starts one at its creation)."""
+    metadata = cloud.json('stack', 'resource', 'metadata',
+                          ceilometer.server_group_of(cloud, name), 'group')
+    (end,) = metadata['cooldown_end']
+    time.sleep(max(0, epoch(end) - time.time() + 1))
+
+
+def test_two_alarms_at_once_add_one_member(cloud):
+    """Two signals in the same instant, as two alarms' notifiers send them."""
+    name = test_stacks.stack_name('twice')
+    test_stacks.container(cloud, name, 'image=busybox:1.36',
+                          'command=["true"]', 'min_size=1', 'max_size=3',
+                          'cooldown=%d' % COOLDOWN)
+    try:
+        wait_out_cooldown(cloud, name)
+        url = test_stacks.output(cloud, name, 'scale_up_url')
+        barrier = threading.Barrier(2)
+        statuses = []
+
+        def signal():
+            request = urllib.request.Request(url, data=b'', method='POST')
+            barrier.wait()
+            with urllib.request.urlopen(request, timeout=60) as response:
+                statuses.append(response.status)
+        threads = [threading.Thread(target=signal) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [200, 200]
+        test_stacks.wait_for_size(cloud, name, 2)
+        time.sleep(2 * minicloud.EVALUATION_INTERVAL)
+        assert test_stacks.output(cloud, name, 'current_size') == 2
+        (resize,) = [e for e in cloud.json(
+            'stack', 'event', 'list', '--nested-depth', '2', '-f', 'json',
+            name) if e['resource_name'] == 'scale_up'
+            and e['resource_status'] == 'SIGNAL_COMPLETE']
+    finally:
+        cloud.openstack('stack', 'delete', '--yes', '--wait', name)
