@@ -111,7 +111,9 @@ def _autoscale_fields():
               'evaluation (percent for "cpu"). Default 20.', minimum=0),
         Field('evaluation_periods', INTEGER,
               'Consecutive periods of [cvm] alarm_granularity seconds the '
-              'condition must hold.', default=1, minimum=1),
+              'condition must hold. Keep 2 or more for "cpu": for one '
+              'period after a member joins, its fresh CPU counter reads '
+              'as a dip in the group\'s rate.', default=2, minimum=1),
     )
 
 

@@ -8,12 +8,12 @@
 
 Keystone, Glance, Placement, Nova (fake virt driver), Neutron (ML2 with a
 bind-everything mechanism driver instead of agents), Cinder (a volume
-driver with no storage) and Heat with heat-cvm on its plugin_dirs, from
-PyPI, in their own venv, each API under uwsgi on
-127.0.0.1, on the machine's MariaDB and RabbitMQ (databases and vhost named
-minicloud_*), and Debian's docker-registry with test images. The catalog
-names them by host name (API_HOST, an /etc/hosts line while up). A guest
-runner boots each container host: a real VM under qemu for the
+driver with no storage), Heat with heat-cvm on its plugin_dirs, Gnocchi
+and Aodh (on a 10 s clock), from PyPI, in their own venv, each API under
+uwsgi on 127.0.0.1, on the machine's MariaDB and RabbitMQ (databases and
+vhost named minicloud_*), and Debian's docker-registry with test images.
+The catalog names them by host name (API_HOST, an /etc/hosts line while
+up). A guest runner boots each container host: a real VM under qemu for the
 container-host image heat-cvm-build-host-image builds (registered as
 "cvm-host-vm"), the real cloud-init in a throwaway root for the rest (see
 guest_runner.py). State, config and logs live in $MINICLOUD_STATE
