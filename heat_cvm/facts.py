@@ -88,19 +88,20 @@ def read(stack_tags):
             for key, pieces in parts.items()}
 
 
-def limits(facts):
-    """(scale in below, scale out above) from facts, or None."""
+def _numbers(facts, key, kind, count):
+    """The ``count`` numbers of a "a/b/..." fact, or None if not known."""
     try:
-        down, up = (float(n) for n in facts['limits'].split('/'))
+        numbers = tuple(kind(n) for n in facts[key].split('/'))
     except (KeyError, ValueError, AttributeError):
         return None
-    return down, up
+    return numbers if len(numbers) == count else None
+
+
+def limits(facts):
+    """(scale in below, scale out above) from facts, or None."""
+    return _numbers(facts, 'limits', float, 2)
 
 
 def sizes(facts):
     """(min, desired, max) from facts, or None when they are not known."""
-    try:
-        low, desired, high = (int(n) for n in facts['size'].split('/'))
-    except (KeyError, ValueError, AttributeError):
-        return None
-    return low, desired, high
+    return _numbers(facts, 'size', int, 3)
