@@ -14,6 +14,8 @@ The member template only carries a keyed digest of them, so that changing a
 secret changes the member definition and rolls the members.
 """
 
+import hashlib
+
 from heat_cvm import alarms
 from heat_cvm import cloudinit
 
@@ -201,11 +203,27 @@ def _volume_resources(spec):
     return resources
 
 
-def _config_values(spec):
+def wait_names(user_data, secrets_digest=''):
+    """The names of a member's wait condition handle and wait condition.
+
+    Named after what the guest runs. An update of the member (a new image,
+    say) updates its nested stack in place, where the new user data
+    replaces the server; under a new name the wait condition is replaced
+    with it, and Heat waits for the new guest's own signal: the update
+    (and each batch of a rolling update) completes only once the new
+    containers run, and fails if they do not. An update that leaves the
+    guest as it was (the group resized) leaves them as they were.
+    """
+    digest = hashlib.sha256(
+        (user_data + '\0' + secrets_digest).encode()).hexdigest()[:8]
+    return 'handle_' + digest, 'ready_' + digest
+
+
+def _config_values(spec, handle):
     values = {}
     if spec.wait_for_ready:
-        values[cloudinit.SIGNAL_URL] = {'get_attr': ['handle', 'endpoint']}
-        values[cloudinit.SIGNAL_TOKEN] = {'get_attr': ['handle', 'token']}
+        values[cloudinit.SIGNAL_URL] = {'get_attr': [handle, 'endpoint']}
+        values[cloudinit.SIGNAL_TOKEN] = {'get_attr': [handle, 'token']}
     for volume in spec.volumes:
         if volume.size is not None:
             values[cloudinit.volume_placeholder(volume.index)] = {
@@ -247,23 +265,24 @@ def member_template(spec, user_data, secrets_digest=''):
     :param user_data: ``cloudinit.render(spec, ...)``, placeholders and all.
     :param secrets_digest: a keyed digest of the secrets' values.
     """
+    handle, ready = wait_names(user_data, secrets_digest)
     resources = {'port_%d' % index: _port(network)
                  for index, network in enumerate(spec.server.networks)}
     resources.update(_volume_resources(spec))
     resources['user_data'] = {
         'type': MEMBER_CONFIG_TYPE,
         'properties': {'template': user_data,
-                       'values': _config_values(spec),
+                       'values': _config_values(spec, handle),
                        'secrets': sorted(cloudinit.secret_values(spec)),
                        'secrets_digest': secrets_digest}}
     resources['server'] = _server(spec)
     if spec.wait_for_ready:
-        resources['handle'] = {'type': 'OS::Heat::WaitConditionHandle'}
-        resources['ready'] = {
+        resources[handle] = {'type': 'OS::Heat::WaitConditionHandle'}
+        resources[ready] = {
             'type': 'OS::Heat::WaitCondition',
             'depends_on': ['server'] + sorted(
                 name for name in resources if name.startswith('attachment_')),
-            'properties': {'handle': {'get_resource': 'handle'},
+            'properties': {'handle': {'get_resource': handle},
                            'count': 1, 'timeout': spec.ready_timeout}}
     address = {'get_attr': ['port_0', 'fixed_ips', 0, 'ip_address']}
     return {

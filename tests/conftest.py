@@ -9,12 +9,20 @@ import pytest
 from tests.functional import helpers
 
 
-def pytest_collection_modifyitems(session, config, items):
-    """The real VMs' tests last.
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'background: takes the outcome of what ran beside the '
+        'other tests (tests/functional/conftest.py); ordered after them')
+    config.addinivalue_line(
+        'markers', 'disruptive: stops a service of the cloud; ordered last, '
+        'when nothing else is in progress')
 
-    Their VMs boot while the others run (tests/functional/conftest.py).
-    """
-    items.sort(key=lambda item: 'test_real_guest' in item.nodeid)
+
+def pytest_collection_modifyitems(session, config, items):
+    """Background tests after the others, disruptive ones last."""
+    items.sort(key=lambda item: (
+        item.get_closest_marker('disruptive') is not None,
+        item.get_closest_marker('background') is not None))
 
 
 @pytest.fixture(scope='session')

@@ -198,6 +198,12 @@ def container_logs(conf):
     return last_line(result.stdout + '\n' + result.stderr)
 
 
+def health_output(state):
+    """What the health check printed last time, on one line."""
+    log = (state.get('Health') or {}).get('Log') or [{}]
+    return last_line(log[-1].get('Output') or '') or 'no output'
+
+
 def wait_until_running(conf, deadline):
     while True:
         state = container_state(conf) or {}
@@ -205,6 +211,11 @@ def wait_until_running(conf, deadline):
         if state.get('Running') and (not conf['health_check']
                                      or health == 'healthy'):
             return
+        if conf['health_check'] and health == 'unhealthy':
+            # Docker gave up after the check's retries: waiting on would
+            # only delay the failure a rolling update must see.
+            raise GuestError('the container is unhealthy: %s'
+                             % health_output(state))
         if state.get('Status') == 'exited' and state.get('ExitCode'):
             raise GuestError('the container exited with code %s: %s'
                              % (state['ExitCode'], container_logs(conf)))

@@ -40,6 +40,11 @@ _SECRET_DATA_KEYS = {cloudinit.SECRET_ENV_B64: 'secret_environment_b64',
                      cloudinit.REGISTRY_PASSWORD_B64: 'registry_password_b64'}
 _DIGEST_KEY = 'secrets_digest_key'
 
+# Nova server states that no update of Heat's would bring back.
+BROKEN_SERVER_STATES = ('ERROR', 'gone')
+BROKEN_MEMBERS_MARK = 'Members not running'
+BROKEN_MEMBERS_REASON = BROKEN_MEMBERS_MARK + ': %s'
+
 _PATH_ITEM = re.compile(r'([^.\[\]]+)|\[(\d+)\]')
 
 
@@ -278,7 +283,80 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         self.properties = json_snippet.properties(self.properties_schema,
                                                   self.context)
         self._store_secrets(self.container_spec())
+        self._mark_broken_members_unhealthy()
         return self.update_with_template(self.child_template(), {})
+
+    # -- health: `stack check` finds broken members, an update heals ------
+
+    def _members(self):
+        """The group's nested stack and its members, or (None, [])."""
+        nested = self.nested()
+        group = nested.get('group') if nested is not None else None
+        members = group.nested() if group is not None else None
+        if members is None:
+            return None, []
+        return members, list(members.values())
+
+    def _broken_members(self):
+        """(member, why) of each member whose server is ERROR or gone."""
+        nova = self.client_plugin('nova')
+        broken = []
+        for member in self._members()[1]:
+            inner = member.nested()
+            server = inner.get('server') if inner is not None else None
+            if server is None or server.resource_id is None:
+                continue    # not created yet: nothing to heal
+            try:
+                found = nova.fetch_server(server.resource_id)
+            except Exception as exc:
+                nova.ignore_not_found(exc)
+                status = 'gone'
+            else:
+                # None: Nova did not answer (500, 503); not known broken.
+                status = getattr(found, 'status', None)
+            if status in BROKEN_SERVER_STATES:
+                broken.append((member, _('server %(id)s is %(status)s') % {
+                    'id': server.resource_id, 'status': status}))
+        return broken
+
+    def handle_check(self):
+        broken = self._broken_members()
+        if broken:
+            raise exception.Error(BROKEN_MEMBERS_REASON % '; '.join(
+                '%s: %s' % (member.name, why) for member, why in broken))
+        return super().handle_check()
+
+    def _needs_update(self, after, before, after_props, before_props,
+                      prev_resource, check_init_complete=True):
+        if (self.state == (self.CHECK, self.FAILED) and self.resource_id
+                and BROKEN_MEMBERS_MARK in (self.status_reason or '')):
+            # Our own check failed on some members: an update replaces
+            # those (handle_update), not every member, as Heat would for
+            # a failed stack resource whose nested stack did not fail.
+            return True
+        return super()._needs_update(after, before, after_props,
+                                     before_props, prev_resource,
+                                     check_init_complete)
+
+    def _mark_broken_members_unhealthy(self):
+        """So that the group's update replaces each broken member whole.
+
+        A new port, server and wait condition: a server in ERROR cannot
+        give its port to a replacement server, and the new member is ready
+        only once its own guest signals.
+        """
+        if self.container_spec().volumes:
+            # Replaced whole, such a member would get a new, empty volume,
+            # or find its existing volume still attached to the broken
+            # server: healing it is the operator's (README, "Healing").
+            return
+        members, _all = self._members()
+        for member, why in self._broken_members():
+            LOG.info('Container %s: replacing member %s, its %s',
+                     self.name, member.name, why)
+            super().rpc_client().resource_mark_unhealthy(
+                self.context, dict(members.identifier()), member.name, True,
+                resource_status_reason=why)
 
     def _resolve_attribute(self, name):
         if name == 'endpoints':

@@ -23,30 +23,16 @@ measures from Gnocchi, and its notifier calls Heat.
 """
 
 import datetime
-import json
 import threading
 import time
 import urllib.error
-import urllib.request
 
 from tools.minicloud import minicloud
 
-GNOCCHI_URL = 'http://127.0.0.1:%d' % minicloud.PORTS['gnocchi']
-NOVA_URL = 'http://127.0.0.1:%d/v2.1' % minicloud.PORTS['nova']
 # ceilometer's gnocchi_resources.yaml puts "cpu" in this policy; the
 # minicloud defines it with its short granularity (cloud_setup).
 CPU_ARCHIVE_POLICY = 'ceilometer-low-rate'
 NS_PER_SECOND = 10 ** 9
-
-
-def _request(method, url, token, body=None, headers=()):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        'X-Auth-Token': token, 'Content-Type': 'application/json',
-        **dict(headers)})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        text = response.read()
-    return json.loads(text) if text else None
 
 
 def _stamp(epoch):
@@ -70,24 +56,23 @@ class CpuPoller:
         self.ended = set()         # servers gone, their resources ended
         self.period = None         # start of the last period polled
         self.error = None
-        self._token = None
         self._stop = threading.Event()
         self._thread = None
 
-    def token(self):
-        if self._token is None:
-            self._token = self.cloud.json(
-                'token', 'issue', cloud='minicloud-ceilometer')['id']
-        return self._token
+    def call(self, method, service, path, body=None, headers=()):
+        """An API call as ceilometer's service user."""
+        return self.cloud.request(method, service, path, body,
+                                  cloud='minicloud-ceilometer',
+                                  headers=headers)
 
     def servers(self):
         """The group's ACTIVE servers, with what ceilometer reads of them."""
         # 2.47: the flavor's vCPUs and name in the server, as the compute
         # agent reads them from the hypervisor.
-        servers = _request('GET', NOVA_URL + '/servers/detail?all_tenants=1',
-                           self.token(), headers={
-                               'OpenStack-API-Version': 'compute 2.47'})[
-                                   'servers']
+        servers = self.call('GET', 'nova', '/v2.1/servers/detail?'
+                            'all_tenants=1', headers={
+                                'OpenStack-API-Version': 'compute 2.47'})[
+                                    'servers']
         return [s for s in servers if s['status'] == 'ACTIVE' and
                 s['metadata'].get('metering.server_group')
                 == self.server_group]
@@ -108,8 +93,7 @@ class CpuPoller:
                                 'unit': 'ns'}},
         }
         try:
-            _request('POST', GNOCCHI_URL + '/v1/resource/instance',
-                     self.token(), body)
+            self.call('POST', 'gnocchi', '/v1/resource/instance', body)
         except urllib.error.HTTPError as error:
             if error.code != 409:   # already there
                 raise
@@ -130,11 +114,11 @@ class CpuPoller:
             measures[server_id] = {'cpu': [
                 {'timestamp': stamp, 'value': self.cpu_ns[server_id]}]}
         if measures:
-            _request('POST', GNOCCHI_URL + '/v1/batch/resources/metrics/'
-                     'measures', self.token(), measures)
+            self.call('POST', 'gnocchi',
+                      '/v1/batch/resources/metrics/measures', measures)
         for gone in set(self.cpu_ns) - set(measures) - self.ended:
-            _request('PATCH', GNOCCHI_URL + '/v1/resource/instance/' + gone,
-                     self.token(), {'ended_at': stamp})
+            self.call('PATCH', 'gnocchi', '/v1/resource/instance/' + gone,
+                      {'ended_at': stamp})
             self.ended.add(gone)
 
     def _run(self):
@@ -144,10 +128,6 @@ class CpuPoller:
                 try:
                     self.poll(period)
                     self.period = period
-                except urllib.error.HTTPError as error:
-                    if error.code != 401:
-                        self.error = error
-                    self._token = None   # expired: a new one next time
                 except Exception as error:  # kept for the test to see
                     self.error = error
             self._stop.wait(1)

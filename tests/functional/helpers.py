@@ -10,7 +10,12 @@ import json
 import os
 import pathlib
 import subprocess
+import threading
+import time
+import urllib.error
 import urllib.request
+
+import yaml
 
 from tools.minicloud import minicloud
 
@@ -23,64 +28,113 @@ REGISTRY = '%s:%d' % (minicloud.API_HOST, minicloud.PORTS['registry'])
 
 
 class Cloud:
-    """The openstack CLI of the minicloud's venv, as a user runs it."""
+    """The minicloud as one of its users sees it.
 
-    def __init__(self, state):
+    The openstack CLI of the minicloud's venv, as a user types it, and the
+    REST APIs, as a user's script polls them (one HTTP request instead of
+    a CLI process that costs a second of CPU to start). ``user`` is the
+    clouds.yaml entry: "minicloud" (demo) or "minicloud-alt", a project of
+    its own for the tests that run beside the others.
+    """
+
+    def __init__(self, state, user='minicloud'):
         self.state = state
+        self.user = user
         self._tokens = {}
         self.env = dict(os.environ,
                         OS_CLIENT_CONFIG_FILE=str(state / 'clouds.yaml'),
                         PYTHONWARNINGS='ignore')
 
-    def openstack(self, *args, cloud='minicloud', check=True):
+    def openstack(self, *args, cloud=None, check=True):
         result = subprocess.run(
             [str(self.state / 'venv' / 'bin' / 'openstack'),
-             '--os-cloud', cloud] + list(args),
+             '--os-cloud', cloud or self.user] + list(args),
             capture_output=True, text=True, env=self.env, cwd=str(REPO))
         if check and result.returncode:
             raise AssertionError('openstack %s failed: %s' % (
                 ' '.join(args), result.stderr))
         return result
 
-    def json(self, *args, cloud='minicloud'):
+    def json(self, *args, cloud=None):
         return json.loads(self.openstack(*args, '-f', 'json',
                                          cloud=cloud).stdout)
 
-    def token(self, cloud='minicloud'):
-        """A token of ``cloud``'s user (id and project_id), kept."""
+    def token(self, cloud=None):
+        """A token of ``cloud``'s user: {'id', 'project_id'}, kept."""
+        cloud = cloud or self.user
         if cloud not in self._tokens:
-            self._tokens[cloud] = self.json('token', 'issue', cloud=cloud)
+            self._tokens[cloud] = _password_token(
+                self.state / 'clouds.yaml', cloud)
         return self._tokens[cloud]
 
-    def get(self, service, path, cloud='minicloud'):
-        """GET a service's API path, as a user's script polls it.
+    def request(self, method, service, path, body=None, cloud=None,
+                headers=()):
+        """An API call; ``{project}`` in ``path`` is the user's project.
 
-        One HTTP request instead of a CLI process, for what a test asks
-        every few seconds. ``{project}`` in ``path`` is the user's project.
+        A token that expired on the way (a cloud kept for hours) is
+        renewed once.
         """
-        token = self.token(cloud)
-        url = 'http://127.0.0.1:%d%s' % (minicloud.PORTS[service],
-                                         path.format(
-                                             project=token['project_id']))
-        request = urllib.request.Request(url, headers={
-            'X-Auth-Token': token['id'], 'Accept': 'application/json'})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+        cloud = cloud or self.user
+        for attempt in (1, 2):
+            token = self.token(cloud)
+            url = 'http://127.0.0.1:%d%s' % (
+                minicloud.PORTS[service],
+                path.format(project=token['project_id']))
+            try:
+                return _call(method, url, body, {
+                    'X-Auth-Token': token['id'], **dict(headers)})
+            except urllib.error.HTTPError as error:
+                if error.code != 401 or attempt == 2:
+                    raise
+                del self._tokens[cloud]
+
+    def get(self, service, path, cloud=None, headers=()):
+        return self.request('GET', service, path, cloud=cloud,
+                            headers=headers)
+
+    def stack(self, name):
+        """Heat's view of a stack, by name or ID.
+
+        (A GET by name follows Heat's redirect to the canonical URL.)
+        """
+        return self.get('heat', '/v1/{project}/stacks/' + name)['stack']
+
+    def output(self, name, key):
+        stack = self.stack(name)
+        return self.get('heat', '/v1/{project}/stacks/%s/%s/outputs/%s' % (
+            stack['stack_name'], stack['id'], key))['output']['output_value']
+
+    def wait_for_stack(self, name, timeout=600):
+        """The stack once it is no longer IN_PROGRESS."""
+        def settled():
+            stack = self.stack(name)
+            if not stack['stack_status'].endswith('IN_PROGRESS'):
+                return stack
+        return wait_until(settled, lambda: '%s settled: %s' % (
+            name, self.stack(name)['stack_status']), timeout, step=5)
 
     def counts(self):
+        """What the user's project holds; "nothing leaked" compares them.
+
+        Per project: tests in another project may create and delete
+        meanwhile.
+        """
+        project = self.token()['project_id']
         admin = 'minicloud-admin'
+        groups = self.get('neutron', '/v2.0/security-groups?project_id='
+                          + project, cloud=admin)['security_groups']
         return {
-            'servers': len(self.json('server', 'list', '--all-projects',
-                                     cloud=admin)),
-            'ports': len(self.json('port', 'list', cloud=admin)),
+            'servers': len(self.get(
+                'nova', '/v2.1/servers?all_tenants=1&project_id=' + project,
+                cloud=admin)['servers']),
+            'ports': len(self.get('neutron', '/v2.0/ports?project_id='
+                                  + project, cloud=admin)['ports']),
             # Neutron makes each project's "default" group on first use.
-            'security_groups': len([
-                g for g in self.json('security', 'group', 'list',
-                                     cloud=admin)
-                if g['Name'] != 'default']),
-            'stacks': len(self.json('stack', 'list')),
-            'volumes': len(self.json('volume', 'list', '--all-projects',
-                                     cloud=admin)),
+            'security_groups': len([g for g in groups
+                                    if g['name'] != 'default']),
+            'stacks': len(self.get('heat', '/v1/{project}/stacks')['stacks']),
+            'volumes': len(self.get('cinder', '/v3/{project}/volumes')[
+                'volumes']),
         }
 
     def terminated_at(self, server):
@@ -90,8 +144,7 @@ class Cloud:
                             cloud='minicloud-admin')
         for action in actions:
             if action['Action'] == 'delete':
-                when = datetime.datetime.fromisoformat(action['Start Time'])
-                return when.replace(tzinfo=datetime.timezone.utc).timestamp()
+                return epoch(action['Start Time'])
         return None
 
     def vm_record(self, server):
@@ -105,6 +158,95 @@ class Cloud:
             record = json.loads(path.read_text())
             records[record['server']] = record
         return records
+
+
+def wait_until(check, what, timeout=600, step=2):
+    """What ``check()`` returns once it is true.
+
+    ``what``: the awaited thing, or a function that tells, for the error.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, 'never: %s' % (
+            what() if callable(what) else what)
+        time.sleep(step)
+
+
+def epoch(text):
+    """Seconds since the epoch of Heat's and Nova's UTC times."""
+    when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    return when.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+class Background:
+    """Scenarios run in turn in a thread of their own, beside the tests.
+
+    For what is minutes of waiting on the cloud's clock (Aodh's periods):
+    a session fixture starts it, and each scenario's test, ordered last,
+    takes its outcome, a failure re-raised with its own traceback.
+    """
+
+    def __init__(self, cloud, *scenarios):
+        self._outcomes = {}
+        self._done = threading.Condition()
+        self._thread = threading.Thread(target=self._run,
+                                        args=(cloud, scenarios), daemon=True)
+        self._thread.start()
+
+    def _run(self, cloud, scenarios):
+        for scenario in scenarios:
+            try:
+                scenario(cloud)
+                outcome = None
+            except BaseException as error:   # for its test to raise
+                outcome = error
+            with self._done:
+                self._outcomes[scenario.__name__] = outcome
+                self._done.notify_all()
+
+    def result(self, name, timeout=1800):
+        with self._done:
+            assert self._done.wait_for(lambda: name in self._outcomes,
+                                       timeout), '%s: still running' % name
+            outcome = self._outcomes[name]
+        if outcome is not None:
+            raise outcome
+
+    def join(self, timeout=1800):
+        self._thread.join(timeout)
+
+
+def _send(method, url, body=None, headers=()):
+    data = None if body is None else json.dumps(body).encode()
+    return urllib.request.urlopen(urllib.request.Request(
+        url, data=data, method=method, headers={
+            'Accept': 'application/json',
+            'Content-Type': 'application/json', **dict(headers)}),
+        timeout=30)
+
+
+def _call(method, url, body=None, headers=()):
+    with _send(method, url, body, headers) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def _password_token(clouds_yaml, cloud):
+    """A project-scoped token of a clouds.yaml entry, from Keystone."""
+    auth = yaml.safe_load(clouds_yaml.read_text())['clouds'][cloud]['auth']
+    with _send('POST', auth['auth_url'] + '/auth/tokens', {'auth': {
+            'identity': {'methods': ['password'], 'password': {'user': {
+                'name': auth['username'], 'password': auth['password'],
+                'domain': {'name': auth['user_domain_name']}}}},
+            'scope': {'project': {
+                'name': auth['project_name'],
+                'domain': {'name': auth['project_domain_name']}}}}}) as answer:
+        return {'id': answer.headers['X-Subject-Token'],
+                'project_id': json.loads(answer.read())[
+                    'token']['project']['id']}
 
 
 def process_exists(pid):

@@ -39,16 +39,6 @@ HOSTILE = [
 SHELL_PREFIX = ['/bin/sh', '-c', 'exec sleep 3600', 'sh']
 
 
-def wait_for_stack(cloud, name, timeout=READY_TIMEOUT + 120):
-    deadline = time.monotonic() + timeout
-    while True:
-        stack = cloud.json('stack', 'show', name)
-        if not stack['stack_status'].endswith('IN_PROGRESS'):
-            return stack
-        assert time.monotonic() < deadline, stack['stack_status']
-        time.sleep(5)
-
-
 def create_memcached(cloud, name, image):
     cloud.openstack('stack', 'create', '-t',
                     str(test_stacks.EXAMPLES / 'memcached.yaml'),

@@ -14,11 +14,15 @@ import socket
 import subprocess
 import time
 
+import pytest
+
 from tests.functional import helpers
 from tests.functional import real_vms
-from tests.functional import test_stacks
 from tools.minicloud import minicloud
 from tools.minicloud import qemu_guest
+
+# Their VMs booted while the other tests ran (conftest.py).
+pytestmark = pytest.mark.background
 
 
 def memcached_stats(port):
@@ -35,10 +39,10 @@ def memcached_stats(port):
 
 def test_memcached_runs_in_a_real_vm(cloud, vm_stacks):
     name = vm_stacks['memcached']
-    stack = real_vms.wait_for_stack(cloud, name)
+    stack = cloud.wait_for_stack(name, real_vms.READY_TIMEOUT + 120)
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
-    (server,) = test_stacks.output(cloud, name, 'servers')
+    (server,) = cloud.output(name, 'servers')
     vm = cloud.vm_record(server)
     assert vm is not None, 'the member did not boot in a VM'
 
@@ -64,7 +68,7 @@ def test_memcached_runs_in_a_real_vm(cloud, vm_stacks):
 def test_an_image_missing_from_the_registry_fails_the_stack(cloud,
                                                             vm_stacks):
     name = vm_stacks['missing']
-    stack = real_vms.wait_for_stack(cloud, name)
+    stack = cloud.wait_for_stack(name, real_vms.READY_TIMEOUT + 120)
     assert stack['stack_status'] == 'CREATE_FAILED'
     # Failed when the guest said so, well before the ready_timeout.
     (failed, *_) = [e for e in cloud.json('stack', 'event', 'list', name)
@@ -95,10 +99,10 @@ def ssh(vm, key, *argv):
 def probe_vm(cloud, vm_stacks):
     """The probe stack's one member's VM record, once the stack is up."""
     name = vm_stacks[real_vms.PROBE]
-    stack = real_vms.wait_for_stack(cloud, name)
+    stack = cloud.wait_for_stack(name, real_vms.READY_TIMEOUT + 120)
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
-    (server,) = test_stacks.output(cloud, name, 'servers')
+    (server,) = cloud.output(name, 'servers')
     return cloud.vm_record(server)
 
 

@@ -19,10 +19,6 @@ def stack_name(prefix):
     return '%s-%s' % (prefix, uuid.uuid4().hex[:6])
 
 
-def output(cloud, name, key):
-    return cloud.json('stack', 'output', 'show', name, key)['output_value']
-
-
 def create_example(cloud, name, example, *parameters):
     """Create an example's stack and check it completed."""
     args = ['stack', 'create', '--wait', '-t',
@@ -30,7 +26,7 @@ def create_example(cloud, name, example, *parameters):
     for parameter in parameters:
         args += ['--parameter', parameter]
     cloud.openstack(*(args + [name]))
-    stack = cloud.json('stack', 'show', name)
+    stack = cloud.stack(name)
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
 
@@ -40,12 +36,12 @@ def test_memcached_example_runs_and_deletes_cleanly(cloud):
     name = stack_name('memcached')
     create_example(cloud, name, 'memcached')
 
-    members = output(cloud, name, 'servers')
+    members = cloud.output(name, 'servers')
     (server,) = [s for s in cloud.json('server', 'list', '--all-projects',
                                        '--long', cloud='minicloud-admin')
                  if s['ID'] in members]
     address = next(iter(server['Networks'].values()))[0]
-    assert output(cloud, name, 'endpoints') == ['%s:11211' % address]
+    assert cloud.output(name, 'endpoints') == ['%s:11211' % address]
 
     # The guest ran exactly the container, and its signal made the stack.
     record = cloud.guest_records()[server['ID']]
@@ -130,7 +126,7 @@ def test_a_failing_guest_fails_the_stack_with_its_reason(cloud):
     container(cloud, name, 'image=registry.invalid/nothing:1',
               'command=["true"]', check=False)
     try:
-        stack = cloud.json('stack', 'show', name)
+        stack = cloud.stack(name)
         assert stack['stack_status'] == 'CREATE_FAILED'
         reason = stack['stack_status_reason']
         assert 'docker pull registry.invalid/nothing' in reason
@@ -159,7 +155,7 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
                 ) in refused.stderr
         container(cloud, name, 'glance_image=%s' % image['name'],
                   'command=["true"]')
-        record = cloud.guest_records()[output(cloud, name, 'servers')[0]]
+        record = cloud.guest_records()[cloud.output(name, 'servers')[0]]
         pulls = [c['argv'] for c in record['calls']
                  if c['cmd'] == 'docker' and c['argv'][0] == 'pull']
         assert pulls == [['pull', '%s/%s' % (helpers.REGISTRY,
@@ -171,7 +167,7 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
 
 def wait_for_size(cloud, name, size, timeout=180):
     deadline = time.monotonic() + timeout
-    while output(cloud, name, 'current_size') != size:
+    while cloud.output(name, 'current_size') != size:
         assert time.monotonic() < deadline, 'size never reached %d' % size
         time.sleep(3)
 
@@ -181,23 +177,23 @@ def test_scale_urls_resize_the_group(cloud):
     container(cloud, name, 'image=busybox:1.36', 'command=["true"]',
               'min_size=1', 'max_size=3', 'cooldown=0')
     try:
-        assert output(cloud, name, 'current_size') == 1
+        assert cloud.output(name, 'current_size') == 1
         # The attributes agree with what Nova and Neutron say.
-        (server,) = output(cloud, name, 'servers')
+        (server,) = cloud.output(name, 'servers')
         nova = cloud.json('server', 'show', server)['addresses']
         neutron = [ip['ip_address'] for port in cloud.json(
             'port', 'list', '--server', server, '--long')
             for ip in port['Fixed IP Addresses']]
-        assert output(cloud, name, 'addresses') == neutron == [
+        assert cloud.output(name, 'addresses') == neutron == [
             ip for ips in nova.values() for ip in ips]
         # A plain POST, as Aodh or a user's script does: the URL is signed.
         for url_key, size in (('scale_up_url', 2), ('scale_down_url', 1)):
-            request = urllib.request.Request(output(cloud, name, url_key),
+            request = urllib.request.Request(cloud.output(name, url_key),
                                              data=b'', method='POST')
             with urllib.request.urlopen(request, timeout=60) as response:
                 assert response.status == 200
             wait_for_size(cloud, name, size)
-        assert len(output(cloud, name, 'servers')) == 1
+        assert len(cloud.output(name, 'servers')) == 1
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
 
@@ -209,8 +205,8 @@ def test_desired_capacity_update_resizes_the_group(cloud):
     try:
         cloud.openstack('stack', 'update', '--existing', '--wait',
                         '--parameter', 'desired_capacity=3', name)
-        assert output(cloud, name, 'current_size') == 3
-        servers = output(cloud, name, 'servers')
+        assert cloud.output(name, 'current_size') == 3
+        servers = cloud.output(name, 'servers')
         assert len(set(servers)) == 3
         # Every new member came up through its own guest's signal.
         records = cloud.guest_records()
@@ -221,7 +217,7 @@ def test_desired_capacity_update_resizes_the_group(cloud):
                                   check=False)
         assert refused.returncode != 0
         assert 'desired_capacity' in refused.stderr
-        assert output(cloud, name, 'current_size') == 3
+        assert cloud.output(name, 'current_size') == 3
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
 
@@ -232,13 +228,13 @@ def test_image_update_rolls_members_keeping_min_in_service(cloud):
               'min_size=2', 'max_size=2', 'rolling_min_in_service=1',
               'rolling_max_batch_size=1')
     try:
-        old = set(output(cloud, name, 'servers'))
+        old = set(cloud.output(name, 'servers'))
         cloud.openstack('stack', 'update', '--existing', '--wait',
                         '--parameter', 'image=busybox:1.37', name)
-        stack = cloud.json('stack', 'show', name)
+        stack = cloud.stack(name)
         assert stack['stack_status'] == 'UPDATE_COMPLETE', \
             stack['stack_status_reason']
-        new = set(output(cloud, name, 'servers'))
+        new = set(cloud.output(name, 'servers'))
         assert len(new) == 2 and not new & old
         records = cloud.guest_records()
         for server in new:
@@ -266,7 +262,7 @@ def test_a_guest_that_never_signals_times_out(cloud):
               'ready_timeout=20', 'metadata={"minicloud_guest": "hung"}',
               check=False)
     try:
-        stack = cloud.json('stack', 'show', name)
+        stack = cloud.stack(name)
         assert stack['stack_status'] == 'CREATE_FAILED'
         assert 'WaitConditionTimeout' in stack['stack_status_reason'], \
             stack['stack_status_reason']
@@ -314,7 +310,7 @@ def test_etherpad_example_mounts_its_cinder_volume(cloud):
     try:
         create_example(cloud, name, 'etherpad',
                        'admin_password=pw-%s' % uuid.uuid4().hex)
-        (server_id,) = output(cloud, name, 'servers')
+        (server_id,) = cloud.output(name, 'servers')
         assert_volume_mounted(cloud, server_id, 1, '/opt/etherpad-lite/var')
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
@@ -329,7 +325,7 @@ def test_wordpress_example_keeps_mysql_on_a_cinder_volume(cloud):
         create_example(cloud, name, 'wordpress',
                        'db_password=pw-%s' % uuid.uuid4().hex,
                        'db_root_password=pw-%s' % uuid.uuid4().hex)
-        db_id, web_id = output(cloud, name, 'servers')
+        db_id, web_id = cloud.output(name, 'servers')
         assert_volume_mounted(cloud, db_id, 5, '/var/lib/mysql')
         # WordPress has no volume, and reaches MySQL at its address.
         web = cloud.guest_records()[web_id]

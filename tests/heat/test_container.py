@@ -87,6 +87,11 @@ class ContainerStackTest(base.HeatTestCase):
                 result.extend(self.nested_stacks(nested))
         return result
 
+    @staticmethod
+    def wait_conditions(stack):
+        return [res for res in stack.values()
+                if res.type() == 'OS::Heat::WaitCondition']
+
     def test_create_runs_one_container_per_server(self):
         stack = self.create(template())
         self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
@@ -148,7 +153,8 @@ class ContainerStackTest(base.HeatTestCase):
         self.assertEqual({'net-public'}, {p['network_id'] for p in
                                           self.cloud.ports.values()})
         member = self.nested_stacks(stack)[-1]
-        self.assertEqual(300, member['ready'].properties['timeout'])
+        (ready,) = self.wait_conditions(member)
+        self.assertEqual(300, ready.properties['timeout'])
 
     def test_show_attribute_is_the_nested_stack(self):
         stack = self.create(template())
@@ -225,8 +231,7 @@ class ContainerStackTest(base.HeatTestCase):
         self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
                          stack.status_reason)
         member = self.nested_stacks(stack)[-1]
-        self.assertNotIn('ready', member)
-        self.assertNotIn('handle', member)
+        self.assertEqual([], self.wait_conditions(member))
         for run in self.guests.runs:
             self.assertEqual([], run.signals)
             self.assertEqual(1, len(run.docker_runs))
@@ -244,6 +249,22 @@ class ContainerStackTest(base.HeatTestCase):
         self.assertEqual(3, len(self.cloud.servers))
         self.assertIn('scale_up', stack['app'].FnGetAtt('scale_up_url'))
         self.assertIn('scale_down', stack['app'].FnGetAtt('scale_down_url'))
+
+    def test_check_finds_a_broken_member_and_an_update_replaces_it(self):
+        stack = self.create(template())
+        broken, healthy = sorted(self.cloud.servers)
+        self.cloud.servers[broken].status = 'ERROR'
+        stack.check()
+        self.assertEqual((stack.CHECK, stack.FAILED), stack.state)
+        self.assertIn('Members not running: ', stack.status_reason)
+        self.assertIn('server %s is ERROR' % broken, stack.status_reason)
+
+        self.update(stack, template())
+        self.assertEqual((stack.UPDATE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        self.assertEqual(2, len(self.cloud.servers))
+        self.assertIn(healthy, self.cloud.servers)
+        self.assertNotIn(broken, self.cloud.servers)
 
     def test_update_of_scaling_resizes_in_place(self):
         stack = self.create(template())

@@ -79,13 +79,17 @@ def test_member_has_a_port_per_network_and_waits_for_the_guest():
     spec = make_spec(ports=[{'port': 80}], volumes=[
         {'size': 1, 'mount_path': '/a'},
         {'volume_id': 'vol-1', 'mount_path': '/b'}])
-    member = blueprint.member_template(spec, cloudinit.render(spec))
+    user_data = cloudinit.render(spec)
+    member = blueprint.member_template(spec, user_data)
     resources = member['resources']
+    handle, ready = blueprint.wait_names(user_data)
     assert {'port_0', 'port_1', 'volume_0', 'attachment_0', 'attachment_1',
-            'user_data', 'server', 'handle', 'ready'} == set(resources)
+            'user_data', 'server', handle, ready} == set(resources)
     assert resources['attachment_1']['properties']['volume_id'] == 'vol-1'
-    assert resources['ready']['depends_on'] == ['server', 'attachment_0',
-                                                'attachment_1']
+    assert resources[ready]['depends_on'] == ['server', 'attachment_0',
+                                              'attachment_1']
+    assert resources[ready]['properties']['handle'] == {
+        'get_resource': handle}
     server = resources['server']['properties']
     assert server['user_data'] == {'get_resource': 'user_data'}
     assert server['networks'] == [{'port': {'get_resource': 'port_0'}},
@@ -109,8 +113,28 @@ def test_no_secret_in_any_template():
     assert set(cloudinit.secret_values(spec)) == set(config['secrets'])
 
 
+def wait_condition_names(member):
+    return sorted(name for name, resource in member['resources'].items()
+                  if resource['type'].startswith('OS::Heat::WaitCondition'))
+
+
+def test_a_new_guest_gets_a_new_wait_condition_an_unchanged_one_not():
+    """A changed user data replaces the server: its signal is awaited."""
+    spec = make_spec(image='memcached:1.6')
+    names = wait_condition_names(blueprint.member_template(
+        spec, cloudinit.render(spec), secrets_digest='d1'))
+    assert names == wait_condition_names(blueprint.member_template(
+        spec, cloudinit.render(spec), secrets_digest='d1'))
+    assert not set(names) & set(wait_condition_names(
+        blueprint.member_template(spec, cloudinit.render(spec),
+                                  secrets_digest='d2')))
+    new_image = make_spec(image='memcached:1.7')
+    assert not set(names) & set(wait_condition_names(
+        blueprint.member_template(new_image, cloudinit.render(new_image),
+                                  secrets_digest='d1')))
+
+
 def test_without_wait_for_ready_there_is_no_wait_condition():
     spec = make_spec(wait_for_ready=False)
     member = blueprint.member_template(spec, cloudinit.render(spec))
-    assert 'handle' not in member['resources']
-    assert 'ready' not in member['resources']
+    assert wait_condition_names(member) == []

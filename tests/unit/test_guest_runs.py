@@ -118,6 +118,18 @@ def test_pull_failure_is_reported_to_heat(tmp_path):
     assert run.docker_runs == []
 
 
+def test_unhealthy_container_fails_at_once_with_its_check_output(tmp_path):
+    # Not "not healthy within N seconds": it did not wait for the timeout.
+    spec = make_spec(image='memcached:1.7-unhealthy', ready_timeout=120,
+                     health_check={'command': 'memcached-tool 127.0.0.1 '
+                                              'stats'})
+    run = boot(spec, tmp_path)
+    assert run.returncodes == [1]
+    assert [(s['body']['status'], s['body']['reason'])
+            for s in run.signals] == [
+        ('FAILURE', 'the container is unhealthy: health check failed')]
+
+
 def test_metadata_access_allowed_adds_no_rule(tmp_path):
     spec = make_spec()
     root = tmp_path / 'root'

@@ -12,9 +12,13 @@ Run by minicloud.py with the services' venv, in three steps:
              and instance resource type as ceilometer makes them, the
              local registry's test images; wait for heat-engine and for
              cinder-volume's backend in the scheduler
+  heat-engine
+             wait until a heat-engine started since --since reports "up"
+             (after ``minicloud.py restart heat-engine``)
 """
 
 import argparse
+import datetime
 import json
 import pathlib
 import time
@@ -59,6 +63,10 @@ def write_clouds_yaml(state, ports):
                 'region_name': 'RegionOne', 'identity_api_version': 3}
     clouds = {'clouds': {'minicloud-admin': cloud('admin', 'admin', 'admin'),
                          'minicloud': cloud('demo', 'demo', 'demo'),
+                         # A second user in a project of its own, as
+                         # Tempest's "alt": tests that run side by side
+                         # count their own resources.
+                         'minicloud-alt': cloud('alt', 'alt', 'alt'),
                          # What the functional tests play ceilometer as.
                          'minicloud-ceilometer': cloud(
                              'ceilometer', 'ceilometer', 'service')}}
@@ -89,8 +97,9 @@ def identity(conn, ports, host):
 
     admin, member, service = role('admin'), role('member'), role('service')
     services_project = project('service')
-    idc.assign_project_role_to_user(project('demo'), user('demo', 'demo'),
-                                    member)
+    for name in ('demo', 'alt'):
+        idc.assign_project_role_to_user(project(name), user(name, name),
+                                        member)
     # Heat's stack-user domain: wait conditions sign with its users.
     heat_domain = (idc.find_domain('heat')
                    or idc.create_domain(name='heat'))
@@ -209,8 +218,7 @@ def resources(conn, state, host_image_dir, registry, alarm_granularity):
     telemetry(conn, alarm_granularity)
     registry_image.push_busybox(registry)
     registry_image.push_memcached(registry)
-    wait(lambda: any(s['status'] == 'up' for s in conn.orchestration.get(
-        '/services').json()['services']), 'heat-engine')
+    heat_engine(conn)
 
     def backend_pools():
         # The scheduler refuses volumes until cinder-volume has reported
@@ -220,9 +228,23 @@ def resources(conn, state, host_image_dir, registry, alarm_granularity):
     wait(backend_pools, "cinder-volume's backend")
 
 
+def heat_engine(conn, since=0.0):
+    """Until a heat-engine that started after ``since`` reports "up".
+
+    (A killed engine's record stays "up" until its report is overdue.)
+    """
+    def started(service):
+        return datetime.datetime.fromisoformat(service['created_at']).replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    wait(lambda: any(s['status'] == 'up' and started(s) >= since
+                     for s in conn.orchestration.get(
+                         '/services').json()['services']), 'heat-engine')
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('step', choices=('identity', 'compute', 'resources'))
+    parser.add_argument('step', choices=('identity', 'compute', 'resources',
+                                         'heat-engine'))
     parser.add_argument('--state', type=pathlib.Path, required=True)
     parser.add_argument('--ports', type=json.loads, required=True)
     parser.add_argument('--api-host', required=True,
@@ -231,6 +253,8 @@ def main():
                         help='resources: the built container-host image')
     parser.add_argument('--alarm-granularity', type=int,
                         help="resources: seconds, Gnocchi's and [cvm]'s")
+    parser.add_argument('--since', type=float, default=0.0,
+                        help='heat-engine: epoch seconds')
     args = parser.parse_args()
     if args.step == 'identity':
         write_clouds_yaml(args.state, args.ports)
@@ -239,6 +263,8 @@ def main():
         identity(conn, args.ports, args.api_host)
     elif args.step == 'compute':
         compute(conn)
+    elif args.step == 'heat-engine':
+        heat_engine(conn, args.since)
     else:
         resources(conn, args.state, args.host_image_dir,
                   'http://127.0.0.1:%d' % args.ports['registry'],

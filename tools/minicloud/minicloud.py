@@ -203,6 +203,13 @@ def etc(path):
     return str(STATE / 'etc' / path)
 
 
+# uwsgi's request log lines, with the caller's user agent (bench/ counts
+# heat-engine's calls by it).
+REQUEST_LOG_PREFIX = 'request: '
+REQUEST_LOG_FORMAT = (REQUEST_LOG_PREFIX + '%(addr) [%(ltime)] "%(method) '
+                      '%(uri)" %(status) %(size) %(msecs)ms "%(uagent)"')
+
+
 def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None):
     """uwsgi serving ``module`` (a module:app, or a file's path)."""
     app = ['--wsgi-file' if module.startswith('/') else '--module', module]
@@ -211,6 +218,7 @@ def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None):
             '--threads', str(threads), '--enable-threads', '--lazy-apps',
             '--die-on-term', '--buffer-size', '65535',
             '--add-header', 'Connection: close',
+            '--log-format', REQUEST_LOG_FORMAT,
             '--hook-master-start', 'unix_signal:15 gracefully_kill_them_all']
     for item in env:
         argv += ['--env', item]
@@ -677,6 +685,24 @@ def cmd_status(args):
     return 0 if all(s in _GOOD_STATES for s in states.values()) else 1
 
 
+def cmd_restart(args):
+    """Start a service again, as after a config change or a crash."""
+    table = services()
+    if args.service not in table:
+        raise SystemExit('no such service: %s (one of: %s)'
+                         % (args.service, ', '.join(table)))
+    argv, url = table[args.service]
+    since = time.time()
+    stop(args.service)
+    start(args.service, argv)
+    if args.service == 'heat-engine':
+        # Up when it has reported in Heat's service list.
+        setup_cloud('heat-engine', '--since', str(since - 1))
+    elif url:
+        wait_for(lambda: answers(url), args.service)
+    return 0
+
+
 def cmd_down(args, keep_venv=True):
     if STATE.exists():
         for name in reversed(list(services())):
@@ -699,6 +725,8 @@ def main(argv=None):
     commands.add_parser('demo', help='up, then launch the memcached example')
     commands.add_parser('up', help='start the cloud (idempotent)')
     commands.add_parser('status', help="each service's health")
+    restart = commands.add_parser('restart', help='restart one service')
+    restart.add_argument('service')
     down = commands.add_parser('down', help='stop it and drop its data')
     down.add_argument('--purge', action='store_true',
                       help='also remove the services venv')
@@ -710,6 +738,8 @@ def main(argv=None):
         return cmd_up(args)
     if args.command == 'status':
         return cmd_status(args)
+    if args.command == 'restart':
+        return cmd_restart(args)
     return cmd_down(args, keep_venv=not args.purge)
 
 

@@ -10,7 +10,10 @@ the way docker reads them: KEY=VALUE taken literally).
 
 $CVM_FAIL_PULL makes ``docker pull`` of that image fail like a registry
 that does not have it; an image on a registry under the reserved ".invalid"
-domain fails the way an unknown registry host does.
+domain fails the way an unknown registry host does. A container of an
+image whose tag ends in "-unhealthy" runs but fails its health check, as
+a broken release does (``docker inspect`` says so after the check's
+retries).
 """
 
 import json
@@ -82,16 +85,22 @@ def docker(argv):
               file=sys.stderr)
         return 1
     if command == 'inspect':
-        ran = any(e['cmd'] == 'docker' and e['argv'][0] == 'run'
-                  for e in recorded())
-        if not ran:
+        runs = [e['argv'] for e in recorded()
+                if e['cmd'] == 'docker' and e['argv'][0] == 'run']
+        if not runs:
             print('Error: No such object: %s' % argv[-1], file=sys.stderr)
             return 1
         print(json.dumps({'Status': 'running', 'Running': True,
-                          'ExitCode': 0,
-                          'Health': {'Status': 'healthy'}}))
+                          'ExitCode': 0, 'Health': health(runs[-1])}))
         return 0
     return 0
+
+
+def health(run_argv):
+    if any(':' in word and word.endswith('-unhealthy') for word in run_argv):
+        return {'Status': 'unhealthy', 'FailingStreak': 3, 'Log': [
+            {'ExitCode': 1, 'Output': 'health check failed\n'}]}
+    return {'Status': 'healthy', 'FailingStreak': 0, 'Log': []}
 
 
 def unit_commands(unit_text, key):

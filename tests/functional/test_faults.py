@@ -1,0 +1,204 @@
+"""Faults a cloud has, survived: nothing lost and nothing leaked after.
+
+Each test ends with the project's servers, ports, security groups,
+stacks and volumes counted as before it (helpers.Cloud.counts).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.functional import helpers
+from tests.functional import test_stacks
+from tools.minicloud import minicloud
+
+BUSYBOX = ('image=busybox:1.36', 'command=["sleep", "infinity"]')
+
+
+def delete(cloud, name):
+    cloud.openstack('stack', 'delete', '--yes', '--wait', name)
+
+
+def test_delete_with_members_already_gone_leaves_nothing(cloud):
+    before = cloud.counts()
+    name = test_stacks.stack_name('gone')
+    test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
+                          'max_size=2')
+    try:
+        servers = cloud.output(name, 'servers')
+        # Behind Heat's back: an operator's cleanup, or a host lost.
+        cloud.openstack('server', 'delete', '--wait', *servers,
+                        cloud='minicloud-admin')
+    finally:
+        delete(cloud, name)
+    assert cloud.counts() == before
+
+
+def break_server(cloud, server):
+    """As a failed host leaves it: in ERROR (`nova reset-state`)."""
+    cloud.request('POST', 'nova', '/v2.1/servers/%s/action' % server,
+                  {'os-resetState': {'state': 'error'}},
+                  cloud='minicloud-admin')
+
+
+def update_existing_with(cloud, name, *parameters):
+    args = [arg for parameter in parameters
+            for arg in ('--parameter', parameter)]
+    cloud.openstack('stack', 'update', '--existing', '--wait', *args, name,
+                    check=False)
+    stack = cloud.stack(name)
+    assert stack['stack_status'] == 'UPDATE_COMPLETE', \
+        stack['stack_status_reason']
+
+
+def assert_healed(cloud, name, broken, healthy):
+    """The broken member replaced, whole and ready; the healthy one kept."""
+    servers = cloud.output(name, 'servers')
+    assert len(servers) == 2 and healthy in servers
+    assert broken not in servers
+    (new,) = set(servers) - {healthy}
+    assert cloud.get('nova', '/v2.1/servers/' + new)['server'][
+        'status'] == 'ACTIVE'
+    assert cloud.guest_records()[new]['returncodes'] == [0]
+
+
+def test_a_member_in_error_is_found_by_check_and_healed_by_update(cloud):
+    before = cloud.counts()
+    name = test_stacks.stack_name('heal')
+    test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
+                          'max_size=2')
+    try:
+        broken, healthy = cloud.output(name, 'servers')
+        break_server(cloud, broken)
+        cloud.openstack('stack', 'check', '--wait', name, check=False)
+        stack = cloud.stack(name)
+        assert stack['stack_status'] == 'CHECK_FAILED'
+        reason = stack['stack_status_reason']
+        assert 'Members not running: ' in reason
+        assert 'server %s is ERROR' % broken in reason, reason
+
+        update_existing_with(cloud, name)
+        assert_healed(cloud, name, broken, healthy)
+
+        # Again, with no check first: the update alone finds and heals.
+        broken, healthy = cloud.output(name, 'servers')
+        break_server(cloud, broken)
+        update_existing_with(cloud, name)
+        assert_healed(cloud, name, broken, healthy)
+    finally:
+        delete(cloud, name)
+    assert cloud.counts() == before
+
+
+def image_runs(cloud, servers):
+    """server -> the image its guest ran, and whether it became ready."""
+    records = cloud.guest_records()
+    runs = {}
+    for server in servers:
+        (run,) = [c['argv'] for c in records[server]['calls']
+                  if c['cmd'] == 'docker' and c['argv'][0] == 'run']
+        image = [word for word in run if word.startswith('busybox:')]
+        runs[server] = (image[0], records[server]['returncodes'] == [0])
+    return runs
+
+
+def test_failed_image_update_stops_at_its_first_member_then_rolls_forward(
+        cloud):
+    before = cloud.counts()
+    name = test_stacks.stack_name('badrelease')
+    test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
+                          'max_size=2', 'rolling_min_in_service=1',
+                          'rolling_max_batch_size=1',
+                          'health_check_command=wget -q -O- 127.0.0.1')
+    try:
+        old = set(cloud.output(name, 'servers'))
+        # A release whose container runs but never passes its check: the
+        # update waits for the new guest's signal, and fails on it.
+        cloud.openstack('stack', 'update', '--existing', '--wait',
+                        '--parameter', 'image=busybox:1.37-unhealthy', name,
+                        check=False)
+        stack = cloud.stack(name)
+        assert stack['stack_status'] == 'UPDATE_FAILED'
+        assert 'the container is unhealthy: health check failed' in \
+            stack['stack_status_reason'], stack['stack_status_reason']
+        # It stopped at the first batch: the other member was not touched
+        # and serves the old release, alone in the outputs.
+        serving = cloud.output(name, 'servers')
+        assert len(serving) == 1 and set(serving) <= old
+        assert image_runs(cloud, serving) == {
+            serving[0]: ('busybox:1.36', True)}
+
+        # A good release rolls forward over both.
+        update_existing_with(cloud, name, 'image=busybox:1.37')
+        new = cloud.output(name, 'servers')
+        assert len(new) == 2 and not set(new) & old
+        assert set(image_runs(cloud, new).values()) == {
+            ('busybox:1.37', True)}
+    finally:
+        delete(cloud, name)
+    assert cloud.counts() == before
+
+
+def five_stacks_at_once(cloud):
+    """Five containers created in the same moment all complete."""
+    before = cloud.counts()
+    names = [test_stacks.stack_name('five') for _ in range(5)]
+    try:
+        for name in names:
+            test_stacks.container(cloud, name, *BUSYBOX, wait=False)
+        for name in names:
+            stack = cloud.wait_for_stack(name)
+            assert stack['stack_status'] == 'CREATE_COMPLETE', \
+                stack['stack_status_reason']
+            assert cloud.output(name, 'current_size') == 1
+    finally:
+        for name in names:
+            cloud.openstack('stack', 'delete', '--yes', name, check=False)
+        for name in names:
+            helpers.wait_until(lambda name=name: stack_gone(cloud, name),
+                               '%s deleted' % name)
+    assert cloud.counts() == before
+
+
+def stack_gone(cloud, name):
+    stacks = cloud.get('heat', '/v1/{project}/stacks?stack_name=' + name)
+    return not stacks['stacks']
+
+
+@pytest.mark.background
+def test_five_stacks_created_at_once_all_complete(alt_scenarios):
+    alt_scenarios.result('five_stacks_at_once')
+
+
+def restart_heat_engine():
+    subprocess.run([sys.executable, str(helpers.MINICLOUD), 'restart',
+                    'heat-engine'], check=True)
+
+
+@pytest.mark.disruptive
+def test_heat_engine_killed_mid_create_then_delete_leaves_nothing(cloud):
+    before = cloud.counts()
+    name = test_stacks.stack_name('killed')
+    # A guest that never signals keeps the create in progress.
+    test_stacks.container(cloud, name, *BUSYBOX, 'ready_timeout=600',
+                          'metadata={"minicloud_guest": "hung"}', wait=False)
+    try:
+        helpers.wait_until(
+            lambda: cloud.counts()['servers'] > before['servers'],
+            'a member server')
+        os.killpg(minicloud.running_pid('heat-engine'), signal.SIGKILL)
+        restart_heat_engine()
+        # Heat's convergence engine leaves a dead engine's work as it was:
+        # in progress, until the user cancels it (or deletes the stack).
+        assert cloud.stack(name)['stack_status'] == 'CREATE_IN_PROGRESS'
+        cloud.openstack('stack', 'cancel', '--no-rollback', '--wait', name,
+                        check=False)
+        stack = cloud.wait_for_stack(name)
+        assert stack['stack_status'] == 'CREATE_FAILED', stack[
+            'stack_status']
+    finally:
+        delete(cloud, name)
+    assert cloud.counts() == before
