@@ -11,8 +11,8 @@ from tests.functional import helpers
 
 def pytest_configure(config):
     config.addinivalue_line(
-        'markers', 'background: takes the outcome of what ran beside the '
-        'other tests (tests/functional/conftest.py); ordered after them')
+        'markers', 'background: checks what ran beside the other tests '
+        '(tests/functional/conftest.py); ordered after them')
     config.addinivalue_line(
         'markers', 'disruptive: stops a service of the cloud; ordered last, '
         'when nothing else is in progress')

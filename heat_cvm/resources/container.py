@@ -260,14 +260,12 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         # During a rolling update the group holds members of the old
         # definition next to new ones; their templates must stay in the
         # files map until they are replaced.
-        nested = self.nested()
-        group = nested.get('group') if nested is not None else None
-        members = group.nested() if group is not None else None
+        members = self._group_stack()
         if members is None:
             return {}
+        files = self.nested().t.files
         in_use = {member.type() for member in members.values()}
-        return {name: nested.t.files[name] for name in in_use
-                if name in nested.t.files}
+        return {name: files[name] for name in in_use if name in files}
 
     def child_template_files(self, child_env):
         files = dict(super().child_template_files(child_env))
@@ -288,20 +286,18 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
 
     # -- health: `stack check` finds broken members, an update heals ------
 
-    def _members(self):
-        """The group's nested stack and its members, or (None, [])."""
+    def _group_stack(self):
+        """The group's nested stack, whose resources are the members."""
         nested = self.nested()
         group = nested.get('group') if nested is not None else None
-        members = group.nested() if group is not None else None
-        if members is None:
-            return None, []
-        return members, list(members.values())
+        return group.nested() if group is not None else None
 
     def _broken_members(self):
         """(member, why) of each member whose server is ERROR or gone."""
         nova = self.client_plugin('nova')
         broken = []
-        for member in self._members()[1]:
+        members = self._group_stack()
+        for member in members.values() if members is not None else ():
             inner = member.nested()
             server = inner.get('server') if inner is not None else None
             if server is None or server.resource_id is None:
@@ -350,13 +346,12 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
             # or find its existing volume still attached to the broken
             # server: healing it is the operator's (README, "Healing").
             return
-        members, _all = self._members()
         for member, why in self._broken_members():
             LOG.info('Container %s: replacing member %s, its %s',
                      self.name, member.name, why)
-            super().rpc_client().resource_mark_unhealthy(
-                self.context, dict(members.identifier()), member.name, True,
-                resource_status_reason=why)
+            self.rpc_client().resource_mark_unhealthy(
+                self.context, dict(member.stack.identifier()), member.name,
+                True, resource_status_reason=why)
 
     def _resolve_attribute(self, name):
         if name == 'endpoints':

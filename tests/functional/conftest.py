@@ -1,11 +1,9 @@
-"""What waits on a clock starts first, and runs beside the other tests.
+"""Real VMs boot first: their stacks are created before any other test.
 
-A real VM takes minutes to boot under software emulation, and an
-autoscaling scenario minutes of Aodh's periods: the VMs' stacks are
-created, and the scenarios started (in the "alt" project, so that the
-other tests' counts of their own project stay still), before any other
-test. Their tests (test_real_guest.py and test_autoscaling.py, ordered
-last by tests/conftest.py) find them done.
+A real VM takes minutes to boot under software emulation; created at the
+start of the session, the VMs boot while the other functional tests run,
+and their tests (test_real_guest.py, marked "background", ordered after
+the others by tests/conftest.py) find them ready.
 """
 
 import subprocess
@@ -16,36 +14,14 @@ import yaml
 
 from tests.functional import helpers
 from tests.functional import real_vms
-from tests.functional import test_autoscaling
-from tests.functional import test_faults
 from tests.functional import test_stacks
 
 
-# What the tests marked "background" take their outcome from.
-BACKGROUND_FIXTURES = ('vm_stacks', 'alt_scenarios')
-
-
 @pytest.fixture(scope='session', autouse=True)
-def background_first(request):
-    wanted = {name for item in request.session.items
-              if item.get_closest_marker('background')
-              for name in item.fixturenames if name in BACKGROUND_FIXTURES}
-    for name in BACKGROUND_FIXTURES:
-        if name in wanted:
-            request.getfixturevalue(name)
-
-
-@pytest.fixture(scope='session')
-def alt_scenarios(cloud):
-    """The scenarios that run in the "alt" project, one after the other."""
-    scenarios = helpers.Background(
-        helpers.Cloud(cloud.state, user='minicloud-alt'),
-        test_autoscaling.scale_out_and_in,
-        test_autoscaling.two_signals_at_once,
-        test_faults.five_stacks_at_once)
-    yield scenarios
-    # Its stacks deleted before the cloud goes down.
-    scenarios.join()
+def real_vms_boot_first(request):
+    if any('vm_stacks' in item.fixturenames
+           for item in request.session.items):
+        request.getfixturevalue('vm_stacks')
 
 
 @pytest.fixture(scope='session')

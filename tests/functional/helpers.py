@@ -10,7 +10,6 @@ import json
 import os
 import pathlib
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,8 +32,7 @@ class Cloud:
     The openstack CLI of the minicloud's venv, as a user types it, and the
     REST APIs, as a user's script polls them (one HTTP request instead of
     a CLI process that costs a second of CPU to start). ``user`` is the
-    clouds.yaml entry: "minicloud" (demo) or "minicloud-alt", a project of
-    its own for the tests that run beside the others.
+    clouds.yaml entry ("minicloud": the demo project).
     """
 
     def __init__(self, state, user='minicloud'):
@@ -179,44 +177,6 @@ def epoch(text):
     """Seconds since the epoch of Heat's and Nova's UTC times."""
     when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
     return when.replace(tzinfo=datetime.timezone.utc).timestamp()
-
-
-class Background:
-    """Scenarios run in turn in a thread of their own, beside the tests.
-
-    For what is minutes of waiting on the cloud's clock (Aodh's periods):
-    a session fixture starts it, and each scenario's test, ordered last,
-    takes its outcome, a failure re-raised with its own traceback.
-    """
-
-    def __init__(self, cloud, *scenarios):
-        self._outcomes = {}
-        self._done = threading.Condition()
-        self._thread = threading.Thread(target=self._run,
-                                        args=(cloud, scenarios), daemon=True)
-        self._thread.start()
-
-    def _run(self, cloud, scenarios):
-        for scenario in scenarios:
-            try:
-                scenario(cloud)
-                outcome = None
-            except BaseException as error:   # for its test to raise
-                outcome = error
-            with self._done:
-                self._outcomes[scenario.__name__] = outcome
-                self._done.notify_all()
-
-    def result(self, name, timeout=1800):
-        with self._done:
-            assert self._done.wait_for(lambda: name in self._outcomes,
-                                       timeout), '%s: still running' % name
-            outcome = self._outcomes[name]
-        if outcome is not None:
-            raise outcome
-
-    def join(self, timeout=1800):
-        self._thread.join(timeout)
 
 
 def _send(method, url, body=None, headers=()):

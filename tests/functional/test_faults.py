@@ -4,6 +4,7 @@ Each test ends with the project's servers, ports, security groups,
 stacks and volumes counted as before it (helpers.Cloud.counts).
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -22,19 +23,26 @@ def delete(cloud, name):
     cloud.openstack('stack', 'delete', '--yes', '--wait', name)
 
 
-def test_delete_with_members_already_gone_leaves_nothing(cloud):
+@contextlib.contextmanager
+def two_members(cloud, prefix, *parameters):
+    """A container of two members; deleted after, nothing left behind."""
     before = cloud.counts()
-    name = test_stacks.stack_name('gone')
+    name = test_stacks.stack_name(prefix)
     test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
-                          'max_size=2')
+                          'max_size=2', *parameters)
     try:
+        yield name
+    finally:
+        delete(cloud, name)
+    assert cloud.counts() == before
+
+
+def test_delete_with_members_already_gone_leaves_nothing(cloud):
+    with two_members(cloud, 'gone') as name:
         servers = cloud.output(name, 'servers')
         # Behind Heat's back: an operator's cleanup, or a host lost.
         cloud.openstack('server', 'delete', '--wait', *servers,
                         cloud='minicloud-admin')
-    finally:
-        delete(cloud, name)
-    assert cloud.counts() == before
 
 
 def break_server(cloud, server):
@@ -66,11 +74,7 @@ def assert_healed(cloud, name, broken, healthy):
 
 
 def test_a_member_in_error_is_found_by_check_and_healed_by_update(cloud):
-    before = cloud.counts()
-    name = test_stacks.stack_name('heal')
-    test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
-                          'max_size=2')
-    try:
+    with two_members(cloud, 'heal') as name:
         broken, healthy = cloud.output(name, 'servers')
         break_server(cloud, broken)
         cloud.openstack('stack', 'check', '--wait', name, check=False)
@@ -88,9 +92,6 @@ def test_a_member_in_error_is_found_by_check_and_healed_by_update(cloud):
         break_server(cloud, broken)
         update_existing_with(cloud, name)
         assert_healed(cloud, name, broken, healthy)
-    finally:
-        delete(cloud, name)
-    assert cloud.counts() == before
 
 
 def image_runs(cloud, servers):
@@ -107,13 +108,9 @@ def image_runs(cloud, servers):
 
 def test_failed_image_update_stops_at_its_first_member_then_rolls_forward(
         cloud):
-    before = cloud.counts()
-    name = test_stacks.stack_name('badrelease')
-    test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
-                          'max_size=2', 'rolling_min_in_service=1',
-                          'rolling_max_batch_size=1',
-                          'health_check_command=wget -q -O- 127.0.0.1')
-    try:
+    with two_members(cloud, 'badrelease', 'rolling_min_in_service=1',
+                     'rolling_max_batch_size=1',
+                     'health_check_command=wget -q -O- 127.0.0.1') as name:
         old = set(cloud.output(name, 'servers'))
         # A release whose container runs but never passes its check: the
         # update waits for the new guest's signal, and fails on it.
@@ -137,9 +134,6 @@ def test_failed_image_update_stops_at_its_first_member_then_rolls_forward(
         assert len(new) == 2 and not set(new) & old
         assert set(image_runs(cloud, new).values()) == {
             ('busybox:1.37', True)}
-    finally:
-        delete(cloud, name)
-    assert cloud.counts() == before
 
 
 def five_stacks_at_once(cloud):
@@ -168,9 +162,8 @@ def stack_gone(cloud, name):
     return not stacks['stacks']
 
 
-@pytest.mark.background
-def test_five_stacks_created_at_once_all_complete(alt_scenarios):
-    alt_scenarios.result('five_stacks_at_once')
+def test_five_stacks_created_at_once_all_complete(cloud):
+    five_stacks_at_once(cloud)
 
 
 def restart_heat_engine():
