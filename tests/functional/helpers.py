@@ -91,11 +91,14 @@ class Cloud:
                             headers=headers)
 
     def stack(self, name):
-        """Heat's view of a stack, by name or ID.
+        """Heat's view of a stack, by name or ID, outputs unresolved.
 
-        (A GET by name follows Heat's redirect to the canonical URL.)
+        (As `openstack stack show` asks: resolving every output loads
+        every nested stack in heat-engine, whose one worker also handles
+        the scaling signals. A GET by name follows Heat's redirect.)
         """
-        return self.get('heat', '/v1/{project}/stacks/' + name)['stack']
+        return self.get('heat', '/v1/{project}/stacks/%s?resolve_outputs='
+                        'False' % name)['stack']
 
     def output(self, name, key):
         stack = self.stack(name)

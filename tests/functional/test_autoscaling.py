@@ -86,16 +86,18 @@ class Watched:
         (While Heat resizes the group, current_size can read anything,
         0 included.)
         """
+        assert self.poller.error is None, self.poller.error
         if self.cloud.stack(self.group_stack)['stack_status'].endswith(
                 'IN_PROGRESS'):
             return self.sizes[-1]
         size = self.output('current_size')
+        if size == self.sizes[-1] and self.created:
+            return size
         if size != self.sizes[-1]:
             self.sizes.append(size)
         for server in set(self.output('servers')) - set(self.created):
             self.created[server] = helpers.epoch(self.cloud.get(
                 'nova', '/v2.1/servers/' + server)['server']['created'])
-        assert self.poller.error is None, self.poller.error
         return size
 
     def alarm_states(self):
@@ -113,12 +115,17 @@ class Watched:
             and e['resource_status'] == 'SIGNAL_COMPLETE')
 
 
+# Between two looks at the groups: each look asks heat-engine to load
+# their nested stacks.
+POLL_SECONDS = 5
+
+
 def hold(stacks, seconds, expected):
     """The sizes stay as ``expected`` for ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert [s.size() for s in stacks] == expected
-        time.sleep(2)
+        time.sleep(POLL_SECONDS)
 
 
 def scale_out_and_in(cloud):
@@ -168,14 +175,16 @@ def load_scales_out_and_in(cloud, one, two):
     helpers.wait_until(lambda: all(s.alarm_states() == {'up': 'ok',
                                                         'down': 'ok'}
                                    for s in stacks),
-                       lambda: 'alarms ok at 60 %: ' + seen())
+                       lambda: 'alarms ok at 60 %: ' + seen(),
+                       step=POLL_SECONDS)
     assert sizes() == [1, 1]
 
     # 80 %: out, one member per cooldown, up to max_size and no further.
     for stack in stacks:
         stack.poller.load = 80
     helpers.wait_until(lambda: sizes() == [3, 2],
-                       lambda: 'scaled out to max_size: ' + seen())
+                       lambda: 'scaled out to max_size: ' + seen(),
+                       step=POLL_SECONDS)
     assert one.alarm_states()['up'] == 'alarm'
     hold(stacks, HOLD, [3, 2])
     assert (one.sizes, two.sizes) == ([1, 2, 3], [1, 2])
@@ -193,7 +202,8 @@ def load_scales_out_and_in(cloud, one, two):
     for stack in stacks:
         stack.poller.load = 40
     helpers.wait_until(lambda: sizes() == [1, 1],
-                       lambda: 'scaled in to min_size: ' + seen())
+                       lambda: 'scaled in to min_size: ' + seen(),
+                       step=POLL_SECONDS)
     assert one.alarm_states()['down'] == 'alarm'
     hold(stacks, HOLD, [1, 1])
     assert (one.sizes, two.sizes) == ([1, 2, 3, 2, 1], [1, 2, 1])
