@@ -251,12 +251,11 @@ def two_signals_at_once(cloud):
             thread.join()
         assert statuses == [200, 200]
         test_stacks.wait_for_size(cloud, name, 2)
+        # Heat may record a SIGNAL_COMPLETE event for each signal; what
+        # counts is that only one of them added a member.
         time.sleep(2 * minicloud.EVALUATION_INTERVAL)
         assert cloud.output(name, 'current_size') == 2
-        (resize,) = [e for e in cloud.json(
-            'stack', 'event', 'list', '--nested-depth', '2', '-f', 'json',
-            name) if e['resource_name'] == 'scale_up'
-            and e['resource_status'] == 'SIGNAL_COMPLETE']
+        assert len(cloud.output(name, 'servers')) == 2
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
 
