@@ -39,6 +39,11 @@ HOSTILE = [
 SHELL_PREFIX = ['/bin/sh', '-c', 'exec sleep 3600', 'sh']
 
 
+def wait_for_stack(cloud, name):
+    """A real VM's stack once settled (its boot may last ready_timeout)."""
+    return cloud.wait_for_stack(name, READY_TIMEOUT + 120)
+
+
 def create_memcached(cloud, name, image):
     cloud.openstack('stack', 'create', '-t',
                     str(test_stacks.EXAMPLES / 'memcached.yaml'),

@@ -128,7 +128,7 @@ def hold(stacks, seconds, expected):
         time.sleep(POLL_SECONDS)
 
 
-def scale_out_and_in(cloud):
+def test_cpu_load_scales_the_group_out_and_in_through_aodh(cloud):
     """A 1-vCPU group (1..3) and a 2-vCPU group (1..2) under CPU load.
 
     Nothing left behind at the end.
@@ -215,10 +215,6 @@ def load_scales_out_and_in(cloud, one, two):
         assert all(records[s]['returncodes'] == [0] for s in stack.created)
 
 
-def test_cpu_load_scales_the_group_out_and_in_through_aodh(cloud):
-    scale_out_and_in(cloud)
-
-
 def wait_out_cooldown(cloud, name):
     """Until the group's cooldown ends (Heat starts one at its creation)."""
     metadata = cloud.json('stack', 'resource', 'metadata',
@@ -227,7 +223,7 @@ def wait_out_cooldown(cloud, name):
     time.sleep(max(0, helpers.epoch(end) - time.time() + 1))
 
 
-def two_signals_at_once(cloud):
+def test_two_alarms_at_once_add_one_member(cloud):
     """Two signals in the same instant, as two alarms' notifiers send them."""
     name = test_stacks.stack_name('twice')
     test_stacks.container(cloud, name, 'image=busybox:1.36',
@@ -258,7 +254,3 @@ def two_signals_at_once(cloud):
         assert len(cloud.output(name, 'servers')) == 2
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
-
-
-def test_two_alarms_at_once_add_one_member(cloud):
-    two_signals_at_once(cloud)

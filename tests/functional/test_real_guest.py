@@ -39,7 +39,7 @@ def memcached_stats(port):
 
 def test_memcached_runs_in_a_real_vm(cloud, vm_stacks):
     name = vm_stacks['memcached']
-    stack = cloud.wait_for_stack(name, real_vms.READY_TIMEOUT + 120)
+    stack = real_vms.wait_for_stack(cloud, name)
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
     (server,) = cloud.output(name, 'servers')
@@ -68,7 +68,7 @@ def test_memcached_runs_in_a_real_vm(cloud, vm_stacks):
 def test_an_image_missing_from_the_registry_fails_the_stack(cloud,
                                                             vm_stacks):
     name = vm_stacks['missing']
-    stack = cloud.wait_for_stack(name, real_vms.READY_TIMEOUT + 120)
+    stack = real_vms.wait_for_stack(cloud, name)
     assert stack['stack_status'] == 'CREATE_FAILED'
     # Failed when the guest said so, well before the ready_timeout.
     (failed, *_) = [e for e in cloud.json('stack', 'event', 'list', name)
@@ -99,7 +99,7 @@ def ssh(vm, key, *argv):
 def probe_vm(cloud, vm_stacks):
     """The probe stack's one member's VM record, once the stack is up."""
     name = vm_stacks[real_vms.PROBE]
-    stack = cloud.wait_for_stack(name, real_vms.READY_TIMEOUT + 120)
+    stack = real_vms.wait_for_stack(cloud, name)
     assert stack['stack_status'] == 'CREATE_COMPLETE', \
         stack['stack_status_reason']
     (server,) = cloud.output(name, 'servers')

@@ -63,10 +63,6 @@ def write_clouds_yaml(state, ports):
                 'region_name': 'RegionOne', 'identity_api_version': 3}
     clouds = {'clouds': {'minicloud-admin': cloud('admin', 'admin', 'admin'),
                          'minicloud': cloud('demo', 'demo', 'demo'),
-                         # A second user in a project of its own, as
-                         # Tempest's "alt": tests that run side by side
-                         # count their own resources.
-                         'minicloud-alt': cloud('alt', 'alt', 'alt'),
                          # What the functional tests play ceilometer as.
                          'minicloud-ceilometer': cloud(
                              'ceilometer', 'ceilometer', 'service')}}
@@ -97,9 +93,8 @@ def identity(conn, ports, host):
 
     admin, member, service = role('admin'), role('member'), role('service')
     services_project = project('service')
-    for name in ('demo', 'alt'):
-        idc.assign_project_role_to_user(project(name), user(name, name),
-                                        member)
+    idc.assign_project_role_to_user(project('demo'), user('demo', 'demo'),
+                                    member)
     # Heat's stack-user domain: wait conditions sign with its users.
     heat_domain = (idc.find_domain('heat')
                    or idc.create_domain(name='heat'))
