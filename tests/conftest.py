@@ -11,6 +11,9 @@ from tests.functional import helpers
 
 def pytest_configure(config):
     config.addinivalue_line(
+        'markers', 'quiet: its timing follows the cloud\'s periods (Aodh\'s); '
+        'ordered after the others, once the real VMs booted')
+    config.addinivalue_line(
         'markers', 'background: checks what ran beside the other tests '
         '(tests/functional/conftest.py); ordered after them')
     config.addinivalue_line(
@@ -19,10 +22,11 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Background tests after the others, disruptive ones last."""
+    """Quiet tests after the others, then background, disruptive last."""
     items.sort(key=lambda item: (
         item.get_closest_marker('disruptive') is not None,
-        item.get_closest_marker('background') is not None))
+        item.get_closest_marker('background') is not None,
+        item.get_closest_marker('quiet') is not None))
 
 
 @pytest.fixture(scope='session')

@@ -24,6 +24,19 @@ def real_vms_boot_first(request):
         request.getfixturevalue('vm_stacks')
 
 
+@pytest.fixture
+def vms_booted(request, cloud):
+    """Until the real VMs booted (settled), if this session boots them.
+
+    Three emulated boots take the machine's CPU for minutes; a test that
+    times the cloud's periods (marked "quiet") waits for them to end.
+    """
+    if any('vm_stacks' in item.fixturenames
+           for item in request.session.items):
+        for name in request.getfixturevalue('vm_stacks').values():
+            real_vms.wait_for_stack(cloud, name)
+
+
 @pytest.fixture(scope='session')
 def ssh_key(cloud, tmp_path_factory):
     """A Nova key pair (its private key a file here), deleted after."""

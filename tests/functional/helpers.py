@@ -115,21 +115,17 @@ class Cloud:
             name, self.stack(name)['stack_status']), timeout, step=5)
 
     def counts(self):
-        """What the user's project holds; "nothing leaked" compares them.
+        """How much the user's project holds, by kind.
 
-        Per project: tests in another project may create and delete
-        meanwhile.
+        The session's "nothing leaked" compares them at its start and end.
         """
         project = self.token()['project_id']
         admin = 'minicloud-admin'
         groups = self.get('neutron', '/v2.0/security-groups?project_id='
                           + project, cloud=admin)['security_groups']
         return {
-            'servers': len(self.get(
-                'nova', '/v2.1/servers?all_tenants=1&project_id=' + project,
-                cloud=admin)['servers']),
-            'ports': len(self.get('neutron', '/v2.0/ports?project_id='
-                                  + project, cloud=admin)['ports']),
+            'servers': len(self._servers()),
+            'ports': len(self._ports()),
             # Neutron makes each project's "default" group on first use.
             'security_groups': len([g for g in groups
                                     if g['name'] != 'default']),
@@ -137,6 +133,50 @@ class Cloud:
             'volumes': len(self.get('cinder', '/v3/{project}/volumes')[
                 'volumes']),
         }
+
+    def leftovers(self, prefix):
+        """What one test left behind: kind -> names, empty if nothing.
+
+        Heat names what it makes after its stack ("<stack>-<resource>-
+        <suffix>": nested stacks, ports, security groups, volumes), so a
+        test whose stacks share a name prefix finds its own, whatever
+        other tests leave. Servers (whose names Heat shortens) go by their
+        ports. A server without ports, or a port whose server is gone, is
+        anyone's leak: reported to whoever looks.
+        """
+        servers = {s['id']: s['name'] for s in self._servers()}
+        ports = self._ports()
+        ours = {p['device_id'] for p in ports if p['name'].startswith(prefix)}
+        attached = {p['device_id'] for p in ports}
+        found = {
+            'stacks': [s['stack_name'] for s in self.get(
+                'heat', '/v1/{project}/stacks?show_nested=True')['stacks']
+                if s['stack_name'].startswith(prefix)],
+            'servers': [name for server, name in servers.items()
+                        if server in ours or server not in attached],
+            'ports': [p['name'] or p['id'] for p in ports
+                      if p['name'].startswith(prefix)
+                      or p['device_owner'].startswith('compute:')
+                      and p['device_id'] not in servers],
+            'security_groups': [g['name'] for g in self.get(
+                'neutron', '/v2.0/security-groups?project_id='
+                + self.token()['project_id'], cloud='minicloud-admin')[
+                    'security_groups'] if g['name'].startswith(prefix)],
+            'volumes': [v['name'] for v in self.get(
+                'cinder', '/v3/{project}/volumes')['volumes']
+                if (v['name'] or '').startswith(prefix)],
+        }
+        return {kind: names for kind, names in found.items() if names}
+
+    def _servers(self):
+        return self.get('nova', '/v2.1/servers?all_tenants=1&project_id='
+                        + self.token()['project_id'],
+                        cloud='minicloud-admin')['servers']
+
+    def _ports(self):
+        return self.get('neutron', '/v2.0/ports?project_id='
+                        + self.token()['project_id'],
+                        cloud='minicloud-admin')['ports']
 
     def terminated_at(self, server):
         """When Nova was asked to delete the server (epoch), or None."""

@@ -67,7 +67,7 @@ def wait_for_vms(cloud, count, since, timeout=300):
     """Until the guest runner has started ``count`` VMs since ``since``.
 
     Then every server, port and security group of the stacks exists: the
-    counts other tests take before and after stay still.
+    session's counts at its start and end (conftest.py) compare alike.
     """
     deadline = time.monotonic() + timeout
     while True:

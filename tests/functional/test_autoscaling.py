@@ -16,10 +16,14 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from tests.functional import ceilometer
 from tests.functional import helpers
 from tests.functional import test_stacks
 from tools.minicloud import minicloud
+
+pytestmark = [pytest.mark.quiet, pytest.mark.usefixtures('vms_booted')]
 
 # Three periods: a member that joins skews the group's rate for up to two
 # (README, "How it works"); the cooldown, which starts once it is ready,
@@ -36,9 +40,9 @@ class Watched:
     Kept near 60 % of its flavor's vCPUs: out above 75 %, in below 45 %.
     """
 
-    def __init__(self, cloud, flavor, max_size):
+    def __init__(self, cloud, prefix, flavor, max_size):
         self.cloud = cloud
-        self.name = test_stacks.stack_name('auto-' + flavor.split('.')[1])
+        self.name = '%s-%s' % (prefix, flavor.split('.')[1])
         self.max_size = max_size
         test_stacks.container(
             cloud, self.name, 'image=busybox:1.36',
@@ -84,13 +88,18 @@ class Watched:
         """The group's size between resizes.
 
         (While Heat resizes the group, current_size can read anything,
-        0 included.)
+        0 included, and a resize can start between two looks: a size
+        counts only if the group's nested stack was settled and
+        unchanged before and after it was read.)
         """
         assert self.poller.error is None, self.poller.error
-        if self.cloud.stack(self.group_stack)['stack_status'].endswith(
-                'IN_PROGRESS'):
-            return self.sizes[-1]
+        before = self.cloud.stack(self.group_stack)
         size = self.output('current_size')
+        after = self.cloud.stack(self.group_stack)
+        if (after['stack_status'].endswith('IN_PROGRESS')
+                or after['stack_status'] != before['stack_status']
+                or after['updated_time'] != before['updated_time']):
+            return self.sizes[-1]
         if size == self.sizes[-1] and self.created:
             return size
         if size != self.sizes[-1]:
@@ -133,11 +142,11 @@ def test_cpu_load_scales_the_group_out_and_in_through_aodh(cloud):
 
     Nothing left behind at the end.
     """
-    before = cloud.counts()
+    prefix = test_stacks.stack_name('auto')
     stacks = []
     try:
-        stacks = [Watched(cloud, 'm1.small', 3),
-                  Watched(cloud, 'm1.medium', 2)]
+        stacks = [Watched(cloud, prefix, 'm1.small', 3),
+                  Watched(cloud, prefix, 'm1.medium', 2)]
         with contextlib.ExitStack() as pollers:
             for stack in stacks:
                 stack.ready()
@@ -146,7 +155,7 @@ def test_cpu_load_scales_the_group_out_and_in_through_aodh(cloud):
     finally:
         for stack in stacks:
             delete_with_retry(cloud, stack.name)
-    assert cloud.counts() == before
+    assert cloud.leftovers(prefix) == {}
 
 
 def delete_with_retry(cloud, name):

@@ -1,7 +1,7 @@
 """Faults a cloud has, survived: nothing lost and nothing leaked after.
 
-Each test ends with the project's servers, ports, security groups,
-stacks and volumes counted as before it (helpers.Cloud.counts).
+Each test ends with nothing of its own left: no stack, server, port,
+security group or volume (helpers.Cloud.leftovers).
 """
 
 import contextlib
@@ -26,7 +26,6 @@ def delete(cloud, name):
 @contextlib.contextmanager
 def two_members(cloud, prefix, *parameters):
     """A container of two members; deleted after, nothing left behind."""
-    before = cloud.counts()
     name = test_stacks.stack_name(prefix)
     test_stacks.container(cloud, name, *BUSYBOX, 'min_size=2',
                           'max_size=2', *parameters)
@@ -34,7 +33,7 @@ def two_members(cloud, prefix, *parameters):
         yield name
     finally:
         delete(cloud, name)
-    assert cloud.counts() == before
+    assert cloud.leftovers(name) == {}
 
 
 def test_delete_with_members_already_gone_leaves_nothing(cloud):
@@ -138,8 +137,8 @@ def test_failed_image_update_stops_at_its_first_member_then_rolls_forward(
 
 def test_five_stacks_created_at_once_all_complete(cloud):
     """Five containers created in the same moment all complete."""
-    before = cloud.counts()
-    names = [test_stacks.stack_name('five') for _ in range(5)]
+    prefix = test_stacks.stack_name('five')
+    names = ['%s-%d' % (prefix, number) for number in range(5)]
     try:
         for name in names:
             test_stacks.container(cloud, name, *BUSYBOX, wait=False)
@@ -154,7 +153,7 @@ def test_five_stacks_created_at_once_all_complete(cloud):
         for name in names:
             helpers.wait_until(lambda name=name: stack_gone(cloud, name),
                                '%s deleted' % name)
-    assert cloud.counts() == before
+    assert cloud.leftovers(prefix) == {}
 
 
 def stack_gone(cloud, name):
@@ -169,15 +168,13 @@ def restart_heat_engine():
 
 @pytest.mark.disruptive
 def test_heat_engine_killed_mid_create_then_delete_leaves_nothing(cloud):
-    before = cloud.counts()
     name = test_stacks.stack_name('killed')
     # A guest that never signals keeps the create in progress.
     test_stacks.container(cloud, name, *BUSYBOX, 'ready_timeout=600',
                           'metadata={"minicloud_guest": "hung"}', wait=False)
     try:
-        helpers.wait_until(
-            lambda: cloud.counts()['servers'] > before['servers'],
-            'a member server')
+        helpers.wait_until(lambda: 'servers' in cloud.leftovers(name),
+                           'a member server')
         os.killpg(minicloud.running_pid('heat-engine'), signal.SIGKILL)
         restart_heat_engine()
         # Heat's convergence engine leaves a dead engine's work as it was:
@@ -190,4 +187,4 @@ def test_heat_engine_killed_mid_create_then_delete_leaves_nothing(cloud):
             'stack_status']
     finally:
         delete(cloud, name)
-    assert cloud.counts() == before
+    assert cloud.leftovers(name) == {}

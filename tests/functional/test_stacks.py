@@ -32,7 +32,6 @@ def create_example(cloud, name, example, *parameters):
 
 
 def test_memcached_example_runs_and_deletes_cleanly(cloud):
-    before = cloud.counts()
     name = stack_name('memcached')
     create_example(cloud, name, 'memcached')
 
@@ -60,15 +59,14 @@ def test_memcached_example_runs_and_deletes_cleanly(cloud):
             for r in ingress] == [('tcp', '11211:11211', '10.0.0.0/8')]
 
     cloud.openstack('stack', 'delete', '--yes', '--wait', name)
-    assert cloud.counts() == before
+    assert cloud.leftovers(name) == {}
 
 
 def test_bad_property_fails_at_create_and_leaves_nothing(cloud):
-    before = cloud.counts()
+    name = stack_name('bad')
     result = cloud.openstack(
         'stack', 'create', '-t', str(EXAMPLES / 'memcached.yaml'),
-        '--parameter', 'image=Memcached:1.6', stack_name('bad'),
-        check=False)
+        '--parameter', 'image=Memcached:1.6', name, check=False)
     assert result.returncode != 0
     # heat-api prints its validation errors as "Property error: : <path>:
     # : <message>" (Heat's own errors too): check the path and the message.
@@ -76,7 +74,7 @@ def test_bad_property_fails_at_create_and_leaves_nothing(cloud):
     assert 'resources.memcached.properties.image' in result.stderr
     assert ('"Memcached:1.6" is not a valid Docker image reference: the '
             'repository name must be lowercase') in result.stderr
-    assert cloud.counts() == before
+    assert cloud.leftovers(name) == {}
 
 
 def test_secret_never_reaches_heat_or_the_logs(cloud):
@@ -305,7 +303,6 @@ def assert_volume_mounted(cloud, server_id, size, mount_path):
 
 
 def test_etherpad_example_mounts_its_cinder_volume(cloud):
-    before = cloud.counts()
     name = stack_name('etherpad')
     try:
         create_example(cloud, name, 'etherpad',
@@ -314,12 +311,11 @@ def test_etherpad_example_mounts_its_cinder_volume(cloud):
         assert_volume_mounted(cloud, server_id, 1, '/opt/etherpad-lite/var')
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
-    # The volume went with its member (counts() counts volumes).
-    assert cloud.counts() == before
+    # The volume went with its member (leftovers() looks for volumes).
+    assert cloud.leftovers(name) == {}
 
 
 def test_wordpress_example_keeps_mysql_on_a_cinder_volume(cloud):
-    before = cloud.counts()
     name = stack_name('wordpress')
     try:
         create_example(cloud, name, 'wordpress',
@@ -338,4 +334,4 @@ def test_wordpress_example_keeps_mysql_on_a_cinder_volume(cloud):
             '%s:3306' % db_address
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
-    assert cloud.counts() == before
+    assert cloud.leftovers(name) == {}

@@ -560,7 +560,10 @@ def sync_databases():
          'sync'],
         # gnocchi-upgrade also makes the storage and the default archive
         # policies ("low", "medium", ...); cloud_setup adds the minicloud's.
-        ['gnocchi-upgrade', '--config-file', etc('gnocchi/gnocchi.conf')],
+        # Few sacks: metricd takes a lock on each, each pass, and a cloud
+        # of a few dozen metrics needs no more (the default is 128).
+        ['gnocchi-upgrade', '--config-file', etc('gnocchi/gnocchi.conf'),
+         '--sacks-number', '4'],
         ['aodh-dbsync', '--config-file', etc('aodh/aodh.conf')],
     ]
     processes = [start_tool(*job, log_name=job[0]) for job in jobs]
