@@ -152,10 +152,11 @@ class Variant:
         self.cloud.openstack('stack', 'delete', '--yes', '--wait', name)
 
 
-def group_metadata(cloud, name):
-    """The scaling group's resource metadata, wherever the group is.
+def group_metadata_path(cloud, name):
+    """The API path of the scaling group's metadata, wherever it is.
 
-    (Its cooldown, and whether a scaling is in progress.)
+    (The metadata holds its cooldown and whether a scaling is in
+    progress.)
     """
     stack = cloud.stack(name)
     path = '/v1/{project}/stacks/%s/%s/resources' % (
@@ -164,19 +165,21 @@ def group_metadata(cloud, name):
                  for r in cloud.get('heat', path)['resources']}
     if 'group' not in resources:
         # OS::CVM::Container: the group is in its nested stack.
-        return group_metadata(
+        return group_metadata_path(
             cloud, resources['container']['physical_resource_id'])
-    return cloud.get('heat', path + '/group/metadata')['metadata']
-
-
-def scaling_in_progress(cloud, name):
-    return group_metadata(cloud, name).get('scaling_in_progress')
+    return path + '/group/metadata'
 
 
 def timed_scale_up(cloud, name):
     """Seconds from the signal to the group grown by one, ready."""
+    metadata = group_metadata_path(cloud, name)
+
+    def scaling_in_progress():
+        return cloud.get('heat', metadata)['metadata'].get(
+            'scaling_in_progress')
+
     # A signal while a scaling is in progress would be refused.
-    helpers.wait_until(lambda: not scaling_in_progress(cloud, name),
+    helpers.wait_until(lambda: not scaling_in_progress(),
                        'the last scaling ended', timeout=120)
     size = cloud.output(name, 'current_size')
     request = urllib.request.Request(cloud.output(name, 'scale_up_url'),
@@ -189,7 +192,7 @@ def timed_scale_up(cloud, name):
     # ACTIVE and its wait condition signalled.
     helpers.wait_until(
         lambda: (cloud.output(name, 'current_size') == size + 1
-                 and not scaling_in_progress(cloud, name)),
+                 and not scaling_in_progress()),
         'scaled to %d' % (size + 1), timeout=600, step=0.25)
     return time.monotonic() - started
 

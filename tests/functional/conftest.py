@@ -17,10 +17,14 @@ from tests.functional import real_vms
 from tests.functional import test_stacks
 
 
+def boots_real_vms(session):
+    """Whether a test of this session uses the real VMs' stacks."""
+    return any('vm_stacks' in item.fixturenames for item in session.items)
+
+
 @pytest.fixture(scope='session', autouse=True)
 def real_vms_boot_first(request):
-    if any('vm_stacks' in item.fixturenames
-           for item in request.session.items):
+    if boots_real_vms(request.session):
         request.getfixturevalue('vm_stacks')
 
 
@@ -31,8 +35,7 @@ def vms_booted(request, cloud):
     Three emulated boots take the machine's CPU for minutes; a test that
     times the cloud's periods (marked "quiet") waits for them to end.
     """
-    if any('vm_stacks' in item.fixturenames
-           for item in request.session.items):
+    if boots_real_vms(request.session):
         for name in request.getfixturevalue('vm_stacks').values():
             real_vms.wait_for_stack(cloud, name)
 

@@ -119,20 +119,11 @@ class Cloud:
 
         The session's "nothing leaked" compares them at its start and end.
         """
-        project = self.token()['project_id']
-        admin = 'minicloud-admin'
-        groups = self.get('neutron', '/v2.0/security-groups?project_id='
-                          + project, cloud=admin)['security_groups']
-        return {
-            'servers': len(self._servers()),
-            'ports': len(self._ports()),
-            # Neutron makes each project's "default" group on first use.
-            'security_groups': len([g for g in groups
-                                    if g['name'] != 'default']),
-            'stacks': len(self.get('heat', '/v1/{project}/stacks')['stacks']),
-            'volumes': len(self.get('cinder', '/v3/{project}/volumes')[
-                'volumes']),
-        }
+        return {'servers': len(self._servers()),
+                'ports': len(self._ports()),
+                'security_groups': len(self._security_groups()),
+                'stacks': len(self._stacks()),
+                'volumes': len(self._volumes())}
 
     def leftovers(self, prefix):
         """What one test left behind: kind -> names, empty if nothing.
@@ -149,34 +140,46 @@ class Cloud:
         ours = {p['device_id'] for p in ports if p['name'].startswith(prefix)}
         attached = {p['device_id'] for p in ports}
         found = {
-            'stacks': [s['stack_name'] for s in self.get(
-                'heat', '/v1/{project}/stacks?show_nested=True')['stacks']
-                if s['stack_name'].startswith(prefix)],
+            'stacks': [s['stack_name'] for s in self._stacks(nested=True)
+                       if s['stack_name'].startswith(prefix)],
             'servers': [name for server, name in servers.items()
                         if server in ours or server not in attached],
             'ports': [p['name'] or p['id'] for p in ports
                       if p['name'].startswith(prefix)
                       or p['device_owner'].startswith('compute:')
                       and p['device_id'] not in servers],
-            'security_groups': [g['name'] for g in self.get(
-                'neutron', '/v2.0/security-groups?project_id='
-                + self.token()['project_id'], cloud='minicloud-admin')[
-                    'security_groups'] if g['name'].startswith(prefix)],
-            'volumes': [v['name'] for v in self.get(
-                'cinder', '/v3/{project}/volumes')['volumes']
-                if (v['name'] or '').startswith(prefix)],
+            'security_groups': [g['name'] for g in self._security_groups()
+                                if g['name'].startswith(prefix)],
+            'volumes': [v['name'] for v in self._volumes()
+                        if (v['name'] or '').startswith(prefix)],
         }
         return {kind: names for kind, names in found.items() if names}
 
+    def _admin_list(self, service, path, kind):
+        """The user's project's ``kind``, as the admin lists them."""
+        return self.get(service, path + self.token()['project_id'],
+                        cloud='minicloud-admin')[kind]
+
     def _servers(self):
-        return self.get('nova', '/v2.1/servers?all_tenants=1&project_id='
-                        + self.token()['project_id'],
-                        cloud='minicloud-admin')['servers']
+        return self._admin_list(
+            'nova', '/v2.1/servers?all_tenants=1&project_id=', 'servers')
 
     def _ports(self):
-        return self.get('neutron', '/v2.0/ports?project_id='
-                        + self.token()['project_id'],
-                        cloud='minicloud-admin')['ports']
+        return self._admin_list('neutron', '/v2.0/ports?project_id=',
+                                'ports')
+
+    def _security_groups(self):
+        # Neutron makes each project's "default" group on first use.
+        return [g for g in self._admin_list(
+            'neutron', '/v2.0/security-groups?project_id=',
+            'security_groups') if g['name'] != 'default']
+
+    def _stacks(self, nested=False):
+        return self.get('heat', '/v1/{project}/stacks?show_nested=%s'
+                        % nested)['stacks']
+
+    def _volumes(self):
+        return self.get('cinder', '/v3/{project}/volumes')['volumes']
 
     def terminated_at(self, server):
         """When Nova was asked to delete the server (epoch), or None."""
