@@ -1,15 +1,16 @@
 """ContainerSpec + scaling -> the nested stack's HOT templates (pure).
 
 The nested stack of an OS::CVM::Container holds a security group, an
-OS::Heat::AutoScalingGroup of members, scaling policies and, with
-autoscaling, Aodh alarms. A member is itself a small template (a files-map
-entry, like any template resource): ports, volumes, the user data, the
-server and its wait condition.
+autoscaling group of members (OS::CVM::MemberGroup, an
+OS::Heat::AutoScalingGroup that can roll back a failed rolling update),
+scaling policies and, with autoscaling, Aodh alarms. A member is itself a
+small template (a files-map entry, like any template resource): ports,
+volumes, the server (OS::CVM::MemberServer) and its wait condition.
 
 Secrets never appear in these templates nor in any resource's properties
 (Heat shows those in events): OS::CVM::Container keeps them in its own
-resource data, encrypted and never shown, and each member's
-OS::CVM::MemberConfig fetches them from there when it fills the user data.
+resource data, encrypted and never shown, and each member's server
+(OS::CVM::MemberServer) fetches them from there when it fills the user data.
 The member template only carries a keyed digest of them, so that changing a
 secret changes the member definition and rolls the members.
 """
@@ -21,7 +22,8 @@ from heat_cvm import cloudinit
 
 HOT_VERSION = '2021-04-16'
 MEMBER_TEMPLATE = 'heat-cvm-member.yaml'
-MEMBER_CONFIG_TYPE = 'OS::CVM::MemberConfig'
+MEMBER_GROUP_TYPE = 'OS::CVM::MemberGroup'
+MEMBER_SERVER_TYPE = 'OS::CVM::MemberServer'
 
 # Metadata key that Ceilometer turns into the "server_group" attribute an
 # Aodh alarm selects the group's servers by.
@@ -112,7 +114,7 @@ def _alarms(spec, telemetry, vcpus):
 def _group(spec, member_type):
     scaling, rolling = spec.scaling, spec.rolling_updates
     return {
-        'type': 'OS::Heat::AutoScalingGroup',
+        'type': MEMBER_GROUP_TYPE,
         'properties': {
             'min_size': scaling.min_size,
             'max_size': scaling.max_size,
@@ -219,7 +221,7 @@ def wait_names(user_data, secrets_digest=''):
     return 'handle_' + digest, 'ready_' + digest
 
 
-def _config_values(spec, handle):
+def _user_data_values(spec, handle):
     values = {}
     if spec.wait_for_ready:
         values[cloudinit.SIGNAL_URL] = {'get_attr': [handle, 'endpoint']}
@@ -231,7 +233,7 @@ def _config_values(spec, handle):
     return values
 
 
-def _server(spec):
+def _server(spec, user_data, handle, secrets_digest):
     server = spec.server
     properties = {
         'flavor': server.flavor,
@@ -243,13 +245,17 @@ def _server(spec):
             {SERVER_GROUP_METADATA: {'get_param': 'server_group'},
              'heat-cvm.container': spec.name}]},
         'user_data_format': 'RAW',
-        'user_data': {'get_resource': 'user_data'},
+        # Placeholders and all: the server fills them in for Nova alone.
+        'user_data': user_data,
+        'user_data_values': _user_data_values(spec, handle),
+        'secret_placeholders': sorted(cloudinit.secret_values(spec)),
+        'secrets_digest': secrets_digest,
     }
     for name, value in (('key_name', server.key_name),
                         ('availability_zone', server.availability_zone)):
         if value:
             properties[name] = value
-    return {'type': 'OS::Nova::Server', 'properties': properties}
+    return {'type': MEMBER_SERVER_TYPE, 'properties': properties}
 
 
 def _endpoint(port):
@@ -269,13 +275,7 @@ def member_template(spec, user_data, secrets_digest=''):
     resources = {'port_%d' % index: _port(network)
                  for index, network in enumerate(spec.server.networks)}
     resources.update(_volume_resources(spec))
-    resources['user_data'] = {
-        'type': MEMBER_CONFIG_TYPE,
-        'properties': {'template': user_data,
-                       'values': _config_values(spec, handle),
-                       'secrets': sorted(cloudinit.secret_values(spec)),
-                       'secrets_digest': secrets_digest}}
-    resources['server'] = _server(spec)
+    resources['server'] = _server(spec, user_data, handle, secrets_digest)
     if spec.wait_for_ready:
         resources[handle] = {'type': 'OS::Heat::WaitConditionHandle'}
         resources[ready] = {

@@ -122,7 +122,7 @@ def secret_values(spec):
     """Placeholder -> value, for the secrets this spec has.
 
     OS::CVM::Container keeps these in its resource data and
-    OS::CVM::MemberConfig fills them in: they are never in a template.
+    OS::CVM::MemberServer fills them in: they are never in a template.
     """
     values = {}
     if spec.secret_environment:

@@ -7,11 +7,13 @@ its ``resource_mapping()``.
 """
 
 from heat_cvm.resources import container
-from heat_cvm.resources import member_config
+from heat_cvm.resources import member_group
+from heat_cvm.resources import member_server
 
 
 def resource_mapping():
     mapping = {}
     mapping.update(container.resource_mapping())
-    mapping.update(member_config.resource_mapping())
+    mapping.update(member_group.resource_mapping())
+    mapping.update(member_server.resource_mapping())
     return mapping

@@ -200,7 +200,7 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                           redact=True)
 
     def secret_values(self):
-        """Placeholder -> secret value, for OS::CVM::MemberConfig."""
+        """Placeholder -> secret value, for OS::CVM::MemberServer."""
         data = self.data()
         return {placeholder: data[key]
                 for placeholder, key in _SECRET_DATA_KEYS.items()

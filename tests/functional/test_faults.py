@@ -105,32 +105,58 @@ def image_runs(cloud, servers):
     return runs
 
 
-def test_failed_image_update_stops_at_its_first_member_then_rolls_forward(
+def update_to_unhealthy_release(cloud, name, rollback=False):
+    """A release whose container runs but never passes its check.
+
+    The update waits for the new guest's signal, and fails on it. Returns
+    the stack once the update (and the rollback, if any) has ended.
+    """
+    cloud.openstack('stack', 'update', '--existing', '--wait', '--rollback',
+                    'enabled' if rollback else 'disabled', '--parameter',
+                    'image=busybox:1.37-unhealthy', name, check=False)
+    if not rollback:
+        return cloud.stack(name)
+
+    def rolled_back():
+        stack = cloud.stack(name)
+        if stack['stack_status'] in ('ROLLBACK_COMPLETE', 'ROLLBACK_FAILED'):
+            return stack
+    return helpers.wait_until(rolled_back, 'the rollback of %s' % name)
+
+
+def test_failed_image_update_rolled_back_or_stopped_then_rolled_forward(
         cloud):
     with two_members(cloud, 'badrelease', 'rolling_min_in_service=1',
                      'rolling_max_batch_size=1',
                      'health_check_command=wget -q -O- 127.0.0.1') as name:
-        old = set(cloud.output(name, 'servers'))
-        # A release whose container runs but never passes its check: the
-        # update waits for the new guest's signal, and fails on it.
-        cloud.openstack('stack', 'update', '--existing', '--wait',
-                        '--parameter', 'image=busybox:1.37-unhealthy', name,
-                        check=False)
-        stack = cloud.stack(name)
+        old = cloud.output(name, 'servers')
+
+        # With rollback: the member it reached is rolled back to the old
+        # release, whole; the other is kept as it was.
+        stack = update_to_unhealthy_release(cloud, name, rollback=True)
+        assert stack['stack_status'] == 'ROLLBACK_COMPLETE', \
+            stack['stack_status_reason']
+        serving = cloud.output(name, 'servers')
+        assert len(serving) == 2 and len(set(serving) & set(old)) == 1
+        assert set(image_runs(cloud, serving).values()) == {
+            ('busybox:1.36', True)}
+
+        # Without: it stops at the first batch. The other member was not
+        # touched and serves the old release, alone in the outputs.
+        old = serving
+        stack = update_to_unhealthy_release(cloud, name)
         assert stack['stack_status'] == 'UPDATE_FAILED'
         assert 'the container is unhealthy: health check failed' in \
             stack['stack_status_reason'], stack['stack_status_reason']
-        # It stopped at the first batch: the other member was not touched
-        # and serves the old release, alone in the outputs.
         serving = cloud.output(name, 'servers')
-        assert len(serving) == 1 and set(serving) <= old
+        assert len(serving) == 1 and set(serving) <= set(old)
         assert image_runs(cloud, serving) == {
             serving[0]: ('busybox:1.36', True)}
 
         # A good release rolls forward over both.
         update_existing_with(cloud, name, 'image=busybox:1.37')
         new = cloud.output(name, 'servers')
-        assert len(new) == 2 and not set(new) & old
+        assert len(new) == 2 and not set(new) & set(old)
         assert set(image_runs(cloud, new).values()) == {
             ('busybox:1.37', True)}
 

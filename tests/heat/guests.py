@@ -2,7 +2,7 @@
 
 Each server the fake Nova creates is booted with tools/minicloud/guest_sim.py:
 its user data (as Heat gave it to Nova, placeholders filled by
-OS::CVM::MemberConfig) is written to a scratch root and its runcmd runs the
+OS::CVM::MemberServer) is written to a scratch root and its runcmd runs the
 real guest helper against recording stand-ins. The helper POSTs its
 wait-condition signal to the URL in the user data; Heat's URL is pointed at
 a local recording server (the heat client plugin's get_heat_url, the

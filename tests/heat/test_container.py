@@ -397,33 +397,52 @@ class ContainerStackTest(base.HeatTestCase):
             'password': {'get_param': 'registry_password'}}))
         self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
                          stack.status_reason)
-        context = utils.dummy_context()
-        stacks = [stack] + self.nested_stacks(stack)
         # Also as the guest receives them, encoded.
         secrets = [SECRET, PASSWORD, base64.b64encode(
             PASSWORD.encode()).decode(), base64.b64encode(
             ('API_KEY=%s\n' % SECRET).encode()).decode()]
-        for each in stacks:
+        for text in self.texts_heat_shows(stack):
+            for secret in secrets:
+                self.assertNotIn(secret, text)
+        # The secret reached the guests, in their root-only files.
+        for run in self.guests.runs:
+            self.assertEqual(SECRET,
+                             run.docker_runs[0]['environment']['API_KEY'])
+
+    def texts_heat_shows(self, stack):
+        """Stacks, templates, files and full events, nested ones too."""
+        context = utils.dummy_context()
+        texts = []
+        for each in [stack] + self.nested_stacks(stack):
             identity = dict(each.identifier())
             shown = self.engine.show_stack(context, identity)[0]
             raw = raw_template_object.RawTemplate.get_by_id(context,
                                                             each.t.id)
-            texts = [json.dumps(shown, default=str),
-                     json.dumps(raw.template, default=str),
-                     json.dumps(dict(each.t.files), default=str)]
+            texts += [json.dumps(shown, default=str),
+                      json.dumps(raw.template, default=str),
+                      json.dumps(dict(each.t.files), default=str)]
             for event in self.engine.list_events(context, identity):
                 full = self.engine.list_events(
                     context, identity,
                     filters={'uuid': event['event_identity']['path']
                              .rsplit('/', 1)[-1]})
                 texts.append(json.dumps(full, default=str))
-            for text in texts:
-                for secret in secrets:
-                    self.assertNotIn(secret, text)
-        # The secret reached the guests, in their root-only files.
-        for run in self.guests.runs:
-            self.assertEqual(SECRET,
-                             run.docker_runs[0]['environment']['API_KEY'])
+        return texts
+
+    def test_wait_condition_token_only_in_the_guests_user_data(self):
+        stack = self.create(template())
+        handles = [each[name] for each in self.nested_stacks(stack)
+                   for name in each if name.startswith('handle_')]
+        self.assertEqual(2, len(handles))
+        tokens = {handle.FnGetAtt('token') for handle in handles}
+        for text in self.texts_heat_shows(stack):
+            for token in tokens:
+                self.assertNotIn(token, text)
+        # Each guest got its own member's signal URL and token, filled in.
+        for handle in handles:
+            (run,) = [run for run in self.guests.runs
+                      if handle.FnGetAtt('endpoint') in run.server.userdata]
+            self.assertIn(handle.FnGetAtt('token'), run.server.userdata)
 
     def test_secret_never_in_the_logs(self):
         logs = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
@@ -456,5 +475,5 @@ class ContainerStackTest(base.HeatTestCase):
         member = yaml.safe_load(nested.t.files[group_type])
         self.assertEqual(blueprint.HOT_VERSION,
                          member['heat_template_version'])
-        self.assertEqual('OS::CVM::MemberConfig',
-                         member['resources']['user_data']['type'])
+        self.assertEqual('OS::CVM::MemberServer',
+                         member['resources']['server']['type'])

@@ -84,18 +84,20 @@ def test_member_has_a_port_per_network_and_waits_for_the_guest():
     resources = member['resources']
     handle, ready = blueprint.wait_names(user_data)
     assert {'port_0', 'port_1', 'volume_0', 'attachment_0', 'attachment_1',
-            'user_data', 'server', handle, ready} == set(resources)
+            'server', handle, ready} == set(resources)
     assert resources['attachment_1']['properties']['volume_id'] == 'vol-1'
     assert resources[ready]['depends_on'] == ['server', 'attachment_0',
                                               'attachment_1']
     assert resources[ready]['properties']['handle'] == {
         'get_resource': handle}
+    assert resources['server']['type'] == 'OS::CVM::MemberServer'
     server = resources['server']['properties']
-    assert server['user_data'] == {'get_resource': 'user_data'}
+    # Placeholders in: the server fills them in for Nova alone.
+    assert server['user_data'] == user_data
     assert server['networks'] == [{'port': {'get_resource': 'port_0'}},
                                   {'port': {'get_resource': 'port_1'}}]
-    values = resources['user_data']['properties']['values']
-    assert set(values) == set(cloudinit.placeholders(spec))
+    assert set(server['user_data_values']) == set(
+        cloudinit.placeholders(spec))
 
 
 def test_no_secret_in_any_template():
@@ -106,11 +108,12 @@ def test_no_secret_in_any_template():
                                        secrets_digest='d1')
     child = blueprint.child_template(spec)
     assert SECRET not in json.dumps(member) + json.dumps(child)
-    config = member['resources']['user_data']['properties']
-    assert config['secrets'] == [cloudinit.REGISTRY_PASSWORD_B64,
-                                 cloudinit.SECRET_ENV_B64]
-    assert config['secrets_digest'] == 'd1'
-    assert set(cloudinit.secret_values(spec)) == set(config['secrets'])
+    server = member['resources']['server']['properties']
+    assert server['secret_placeholders'] == [
+        cloudinit.REGISTRY_PASSWORD_B64, cloudinit.SECRET_ENV_B64]
+    assert server['secrets_digest'] == 'd1'
+    assert set(cloudinit.secret_values(spec)) == set(
+        server['secret_placeholders'])
 
 
 def wait_condition_names(member):

@@ -36,7 +36,7 @@ def make_spec(**props):
 def boot(spec, tmp_path, **kwargs):
     root = tmp_path / 'root'
     root.mkdir()
-    # The secrets, as OS::CVM::MemberConfig fills them in.
+    # The secrets, as OS::CVM::MemberServer fills them in.
     values = cloudinit.secret_values(spec)
     return simulator.boot(cloudinit.render(spec), str(root), values,
                           **kwargs)
