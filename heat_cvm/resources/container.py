@@ -315,6 +315,22 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                     'id': server.resource_id, 'status': status}))
         return broken
 
+    def _failed_members(self):
+        """(member, why) of each member whose create or update failed.
+
+        Its guest signalled FAILURE, or never signalled. Updated in place,
+        its new wait condition would find that FAILURE on the same handle,
+        or wait again for a guest that has given up: retrying the update
+        would fail whatever was fixed meanwhile (the image pushed, the
+        registry back). Replaced whole, it boots a new guest.
+        """
+        members = self._group_stack()
+        return [(member, _('%s failed') % member.action.lower())
+                for member in (members.values() if members is not None
+                               else ())
+                if member.status == member.FAILED
+                and member.action in (member.CREATE, member.UPDATE)]
+
     def handle_check(self):
         broken = self._broken_members()
         if broken:
@@ -337,16 +353,19 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     def _mark_broken_members_unhealthy(self):
         """So that the group's update replaces each broken member whole.
 
-        A new port, server and wait condition: a server in ERROR cannot
-        give its port to a replacement server, and the new member is ready
-        only once its own guest signals.
+        Broken: its server is in ERROR or gone, or its create or update
+        failed. A new port, server and wait condition: a server in ERROR
+        cannot give its port to a replacement server, and the new member
+        is ready only once its own guest signals.
         """
         if self.container_spec().volumes:
             # Replaced whole, such a member would get a new, empty volume,
             # or find its existing volume still attached to the broken
             # server: healing it is the operator's (README, "Healing").
             return
-        for member, why in self._broken_members():
+        broken = {member.name: (member, why) for member, why
+                  in self._failed_members() + self._broken_members()}
+        for member, why in broken.values():
             LOG.info('Container %s: replacing member %s, its %s',
                      self.name, member.name, why)
             self.rpc_client().resource_mark_unhealthy(

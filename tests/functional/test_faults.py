@@ -14,6 +14,7 @@ import pytest
 
 from tests.functional import helpers
 from tests.functional import test_stacks
+from tools.minicloud import guest_sim
 from tools.minicloud import minicloud
 
 BUSYBOX = ('image=busybox:1.36', 'command=["sleep", "infinity"]')
@@ -159,6 +160,34 @@ def test_failed_image_update_rolled_back_or_stopped_then_rolled_forward(
         assert len(new) == 2 and not set(new) & set(old)
         assert set(image_runs(cloud, new).values()) == {
             ('busybox:1.37', True)}
+
+
+def test_an_update_retries_a_failed_create_once_the_image_is_pushed(cloud):
+    name = test_stacks.stack_name('retry')
+    # A release not pushed yet: the guests' pulls fail (guest_runner).
+    missing = cloud.state / guest_sim.MISSING_IMAGE_FILE
+    missing.write_text('busybox:1.38\n')
+    booted_before = set(cloud.guest_records())
+    try:
+        test_stacks.container(cloud, name, 'image=busybox:1.38',
+                              'command=["sleep", "infinity"]', 'min_size=2',
+                              'max_size=2', check=False)
+        stack = cloud.stack(name)
+        assert stack['stack_status'] == 'CREATE_FAILED'
+        assert 'manifest unknown' in stack['stack_status_reason']
+        failed = set(cloud.guest_records()) - booted_before
+
+        # Pushed: the same template again boots new guests, which pull it.
+        missing.unlink()
+        update_existing_with(cloud, name)
+        servers = cloud.output(name, 'servers')
+        assert len(servers) == 2 and not set(servers) & failed
+        assert set(image_runs(cloud, servers).values()) == {
+            ('busybox:1.38', True)}
+    finally:
+        missing.unlink(missing_ok=True)
+        delete(cloud, name)
+    assert cloud.leftovers(name) == {}
 
 
 def test_five_stacks_created_at_once_all_complete(cloud):

@@ -226,6 +226,26 @@ class ContainerStackTest(base.HeatTestCase):
                       'memcached', stack.status_reason)
         self.assertIn('not found: manifest unknown', stack.status_reason)
 
+    def test_an_update_retries_a_failed_create_with_new_guests(self):
+        tmpl = template(scaling={'min_size': 2, 'max_size': 2})
+        self.guests.fail_pull = 'memcached:1.6'
+        stack = self.create(tmpl)
+        self.assertEqual((stack.CREATE, stack.FAILED), stack.state)
+        failed = [run.server.id for run in self.guests.runs]
+        # The image pushed at last: the same template again retries.
+        self.guests.fail_pull = None
+        self.update(stack, tmpl)
+        self.assertEqual((stack.UPDATE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        # The failed members were replaced whole: their servers deleted.
+        servers = list(self.cloud.servers)
+        self.assertEqual(2, len(servers))
+        self.assertFalse(set(servers) & set(failed))
+        ready = [run for run in self.guests.runs
+                 if run.server.id in servers]
+        self.assertEqual(['SUCCESS', 'SUCCESS'], [
+            run.signals[-1]['body']['status'] for run in ready])
+
     def test_without_wait_for_ready_no_wait_condition(self):
         stack = self.create(template(wait_for_ready=False))
         self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,

@@ -39,6 +39,9 @@ else:
 
 STAND_INS = os.path.join(os.path.dirname(__file__), 'stand_ins.py')
 TOKEN = 'test-token-0123456789abcdef'
+# In the minicloud's state directory: while it names an image, the guest
+# runner's simulated guests fail to pull it (a release not pushed yet).
+MISSING_IMAGE_FILE = 'registry-missing'
 
 
 class _SignalHandler(http.server.BaseHTTPRequestHandler):
