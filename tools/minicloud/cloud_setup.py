@@ -49,6 +49,9 @@ def services(ports, host):
         ('cinder', 'block-storage', base % ports['cinder'] + '/v3'),
         ('gnocchi', 'metric', base % ports['gnocchi']),
         ('aodh', 'alarming', base % ports['aodh']),
+        # heat-cvm-registry; its Keystone account is "cvm".
+        ('cvm-registry', 'container-registry',
+         'https://%s:%d' % (host, ports['cvm_registry'])),
     ]
 
 

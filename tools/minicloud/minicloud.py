@@ -22,6 +22,7 @@ before the services' venv exists.
 """
 
 import argparse
+import base64
 import contextlib
 import functools
 import json
@@ -31,6 +32,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import string
 import subprocess
 import sys
@@ -52,7 +54,7 @@ PORTS = {name: port + _OFFSET for name, port in {
     'keystone': 15000, 'heat': 18004, 'heat_cfn': 18000, 'glance': 19292,
     'placement': 18778, 'nova': 18774, 'neutron': 19696,
     'cinder': 18776, 'gnocchi': 18041, 'aodh': 18042, 'horizon': 18080,
-    'registry': 5000}.items()}
+    'registry': 5000, 'cvm_registry': 19495}.items()}
 NAME = os.environ.get('MINICLOUD_NAME', 'minicloud')
 if not NAME.startswith('minicloud'):
     raise SystemExit('MINICLOUD_NAME must start with "minicloud"')
@@ -75,6 +77,14 @@ KEYSTONE_URL = 'http://127.0.0.1:%d' % PORTS['keystone']
 ALARM_GRANULARITY = 10
 EVALUATION_INTERVAL = 5
 HORIZON_URL = 'http://127.0.0.1:%d/' % PORTS['horizon']
+# heat-cvm-registry, by the name its certificate holds.
+CVM_REGISTRY = '%s:%d' % (API_HOST, PORTS['cvm_registry'])
+CVM_REGISTRY_URL = 'https://' + CVM_REGISTRY
+TLS_DIR = STATE / 'etc' / 'tls'
+# Where the docker engine and podman/skopeo look for a registry's CA, as a
+# client of a cloud whose CA is private installs it.
+CA_TRUST_DIRS = tuple(pathlib.Path(base) / CVM_REGISTRY for base in (
+    '/etc/docker/certs.d', '/etc/containers/certs.d'))
 
 
 def log(message):
@@ -148,7 +158,7 @@ def config_values():
               'horizon_secret_key': secrets.token_hex(32)}
     values.update({'port_%s' % k: v for k, v in PORTS.items()})
     for service in ('heat', 'glance', 'placement', 'nova', 'neutron',
-                    'cinder', 'gnocchi', 'aodh'):
+                    'cinder', 'gnocchi', 'aodh', 'cvm'):
         values['authtoken_%s' % service] = _template(
             'authtoken.inc').substitute(values, service=service).strip()
     values['nova_common'] = _template('nova-common.inc').substitute(
@@ -172,6 +182,7 @@ CONFIG_FILES = {  # target under $STATE/etc -> template under etc/
     'cinder/cinder.conf': 'cinder.conf',
     'cinder/api-paste.ini': 'cinder-api-paste.ini',
     'registry/config.yml': 'registry.yml',
+    'cvm-registry/registry.conf': 'cvm-registry.conf',
     'gnocchi/gnocchi.conf': 'gnocchi.conf',
     'gnocchi/api-paste.ini': 'gnocchi-api-paste.ini',
     'aodh/aodh.conf': 'aodh.conf',
@@ -185,6 +196,11 @@ def write_configs():
         path = STATE / 'etc' / target
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_template(name).substitute(values))
+    make_certificates()
+    # heat-cvm-registry's Fernet key: 32 random bytes, urlsafe base64.
+    token_key = STATE / 'etc' / 'cvm-registry' / 'token.key'
+    token_key.write_bytes(base64.urlsafe_b64encode(os.urandom(32)))
+    token_key.chmod(0o600)
     dashboard = venv_package_dir('openstack_dashboard')
     (dashboard / 'local' / 'local_settings.py').write_text(
         _template('horizon_local_settings.py').substitute(values))
@@ -192,10 +208,50 @@ def write_configs():
                  'data/glance/images', 'data/glance/staging',
                  'data/glance/tasks', 'data/nova/instances', 'data/nova/lock',
                  'data/neutron/lock', 'data/cinder/lock', 'data/registry',
+                 'data/cvm-registry',
                  'data/gnocchi',
                  'logs', 'run',
                  'guests'):
         (STATE / path).mkdir(parents=True, exist_ok=True)
+
+
+def make_certificates():
+    """A CA of the minicloud's own, and a certificate for API_HOST.
+
+    As an operator's TLS endpoint has: the registry serves HTTPS (docker,
+    podman and skopeo try HTTPS first: a plain-HTTP registry costs each
+    of their commands a failed handshake first).
+    """
+    TLS_DIR.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args):
+        subprocess.run(['openssl', *args], check=True, cwd=str(TLS_DIR),
+                       capture_output=True)
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
+            'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
+            '-subj', '/CN=%s CA' % NAME, '-keyout', 'ca.key',
+            '-out', 'ca.crt')
+    openssl('req', '-newkey', 'ec', '-pkeyopt',
+            'ec_paramgen_curve:prime256v1', '-nodes', '-subj',
+            '/CN=%s' % API_HOST, '-keyout', 'server.key', '-out',
+            'server.csr')
+    (TLS_DIR / 'san.ext').write_text(
+        'subjectAltName=DNS:%s,IP:127.0.0.1\n' % API_HOST)
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey',
+            'ca.key', '-CAcreateserial', '-days', '30', '-extfile',
+            'san.ext', '-out', 'server.crt')
+
+
+def trust_ca():
+    for directory in CA_TRUST_DIRS:
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.copy(TLS_DIR / 'ca.crt', directory / 'ca.crt')
+
+
+def distrust_ca():
+    for directory in CA_TRUST_DIRS:
+        if directory.exists():
+            shutil.rmtree(directory)
 
 
 # -- services ----------------------------------------------------------------
@@ -211,10 +267,17 @@ REQUEST_LOG_FORMAT = (REQUEST_LOG_PREFIX + '%(addr) [%(ltime)] "%(method) '
                       '%(uri)" %(status) %(size) %(msecs)ms "%(uagent)"')
 
 
-def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None):
-    """uwsgi serving ``module`` (a module:app, or a file's path)."""
+def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None,
+          tls=False):
+    """uwsgi serving ``module`` (a module:app, or a file's path).
+
+    ``tls``: HTTPS with the minicloud's certificate for API_HOST.
+    """
     app = ['--wsgi-file' if module.startswith('/') else '--module', module]
-    argv = [venv_bin('uwsgi'), '--http-socket', '127.0.0.1:%d' % port,
+    socket = ('--https-socket', '127.0.0.1:%d,%s,%s' % (
+        port, TLS_DIR / 'server.crt', TLS_DIR / 'server.key')) if tls \
+        else ('--http-socket', '127.0.0.1:%d' % port)
+    argv = [venv_bin('uwsgi'), *socket,
             *app, '--master', '--processes', '1',
             '--threads', str(threads), '--enable-threads', '--lazy-apps',
             '--die-on-term', '--buffer-size', '65535',
@@ -300,6 +363,14 @@ def services():
         'registry': (['docker-registry', 'serve',
                       etc('registry/config.yml')],
                      'http://127.0.0.1:%d/v2/' % PORTS['registry']),
+        # heat-cvm-registry, the pbr WSGI script as an operator installs
+        # it, over HTTPS as a registry is (clients try HTTPS first).
+        'cvm-registry': (uwsgi(PORTS['cvm_registry'],
+                               venv_bin('heat-cvm-registry'),
+                               ['HEAT_CVM_REGISTRY_CONFIG='
+                                + etc('cvm-registry/registry.conf')],
+                               threads=8, tls=True),
+                         CVM_REGISTRY_URL + '/v2/'),
         'guest-runner': ([venv_bin('python'), str(HERE / 'guest_runner.py'),
                           '--state', str(STATE), '--ports',
                           json.dumps(PORTS), '--api-host', API_HOST],
@@ -375,8 +446,10 @@ def stop(*names):
 
 
 def answers(url):
+    context = ssl.create_default_context(cafile=str(TLS_DIR / 'ca.crt')) \
+        if url.startswith('https:') else None
     try:
-        urllib.request.urlopen(url, timeout=5)
+        urllib.request.urlopen(url, timeout=5, context=context)
         return True
     except urllib.error.HTTPError:
         return True  # any HTTP answer: the API is up (auth is another matter)
@@ -430,6 +503,10 @@ HOST_PACKAGES = {
     '/usr/bin/docker-registry': 'docker-registry',
     '/bin/busybox': 'busybox-static',
     '/usr/bin/memcached': 'memcached',
+    # The functional tests push to heat-cvm-registry and pull from it with
+    # a docker engine of their own and with skopeo.
+    '/usr/sbin/dockerd': 'docker.io',
+    '/usr/bin/skopeo': 'skopeo',
 }
 
 
@@ -647,6 +724,7 @@ def start_services(host_image):
     install()
     add_hosts_entry()
     write_configs()
+    trust_ca()
     create_stores()
     sync_databases()
     enable_panels()
@@ -722,6 +800,7 @@ def cmd_down(args, keep_venv=True):
         stop(*services())
     drop_stores()
     remove_hosts_entry()
+    distrust_ca()
     for path in ('etc', 'data', 'run', 'guests', 'clouds.yaml'):
         target = STATE / path
         if target.is_dir():

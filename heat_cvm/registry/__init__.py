@@ -1,0 +1,9 @@
+"""heat-cvm-registry: the OCI distribution API over Glance.
+
+Docker-format Glance images (``container_format: docker``, their data a
+``docker save`` archive) served to the docker CLI, podman, skopeo and the
+guests, and images pushed by them written to Glance, with Keystone as the
+authority. The pure logic (``oci``, ``names``, ``archive``, ``tokens``)
+imports no service; ``blobs`` is the local cache; ``glance`` and
+``keystone`` are the adapters; ``app`` is the WSGI transport.
+"""

@@ -1,0 +1,589 @@
+"""The registry's HTTP API (WebOb): routes, authorization, transport.
+
+What each endpoint does with Glance and the cache is in ``Registry``;
+this module turns requests into its calls and its answers and errors into
+the responses the OCI Distribution Specification v1.1 gives.
+"""
+
+import base64
+import re
+import tempfile
+import time
+
+from oslo_log import log as logging
+import webob
+import webob.static
+
+from heat_cvm.registry import archive
+from heat_cvm.registry import blobs
+from heat_cvm.registry import config
+from heat_cvm.registry import keystone
+from heat_cvm.registry import names
+from heat_cvm.registry import oci
+from heat_cvm.registry import tokens
+
+LOG = logging.getLogger(__name__)
+
+API_VERSION_HEADER = ('Docker-Distribution-API-Version', 'registry/2.0')
+TOKEN_PATH = '/token'
+# How long a caller's view of a repository (which images it holds) is
+# reused between the blob requests of one pull, instead of asking Glance
+# for each blob.
+VIEW_SECONDS = 30
+
+_NAME = '(?P<name>%s)' % oci.NAME_PATTERN
+_ROUTES = [(re.compile('^%s$' % pattern), handler) for pattern, handler in (
+    (r'/v2/', 'base'),
+    (r'/v2/%s/manifests/(?P<reference>[^/]+)' % _NAME, 'manifest'),
+    (r'/v2/%s/blobs/uploads/' % _NAME, 'start_upload'),
+    (r'/v2/%s/blobs/uploads/(?P<upload_id>[a-f0-9-]+)' % _NAME, 'upload'),
+    (r'/v2/%s/blobs/(?P<digest>[^/]+)' % _NAME, 'blob'),
+    (r'/v2/%s/tags/list' % _NAME, 'tags'),
+    (TOKEN_PATH, 'token'),
+)]
+
+
+class Registry:
+    """The endpoints' logic, over Glance (as the caller) and the cache."""
+
+    def __init__(self, store, glance, token_service, keystone_session,
+                 auth_url):
+        self.store = store
+        self.glance = glance
+        self.tokens = token_service
+        self.keystone_session = keystone_session
+        self.auth_url = auth_url
+        self._views = {}
+
+    # -- tokens --------------------------------------------------------------
+
+    def issue_token(self, username, password, scopes):
+        identity = keystone.authenticate(self.keystone_session,
+                                         self.auth_url, username, password)
+        access = tokens.parse_scopes(scopes)
+        for name in access:
+            names.check_repository(name)
+        return self.tokens.issue(identity, access)
+
+    # -- which images a name means -------------------------------------------
+
+    def repository_images(self, identity, repository):
+        """The docker-format images of a repository the caller sees."""
+        key = (identity.keystone_token, repository)
+        cached = self._views.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        if names.is_image_id(repository):
+            image = self.glance.image(identity.keystone_token, repository)
+            images = [image] if image else []
+        else:
+            images = [image for image in self.glance.images(
+                identity.keystone_token,
+                container_format=names.CONTAINER_FORMAT, status='active')
+                if names.in_repository(image, repository)]
+        self._views[key] = (time.monotonic() + VIEW_SECONDS, images)
+        return images
+
+    def tagged_image(self, identity, repository, tag):
+        if names.is_image_id(repository):
+            image = self.glance.image(identity.keystone_token, repository)
+            if image is None:
+                raise oci.RegistryError('NAME_UNKNOWN', 'no Glance image %s '
+                                        'is visible to this project'
+                                        % repository)
+            own = names.split_glance_name(image.get('name'))
+            if tag not in (names.ID_TAG, own and own[1]):
+                raise oci.RegistryError(
+                    'MANIFEST_UNKNOWN', 'Glance image %s is tagged %s; pull '
+                    'it as %s:%s' % (repository, own and own[1], repository,
+                                     names.ID_TAG))
+            return names.check_docker_image(image)
+        what = names.glance_name(repository, tag)
+        return names.check_docker_image(names.choose(
+            self.glance.named(identity.keystone_token, what),
+            identity.project_id, what))
+
+    def entry(self, identity, image):
+        """What an image holds, read from Glance into the cache once."""
+        checksum = image.get('os_hash_value') or image.get('checksum')
+        found = self.store.image_entry(image['id'], checksum)
+        if found:
+            return found
+        with self.store.lock(image['id']):
+            found = self.store.image_entry(image['id'], checksum)
+            if found:
+                return found
+            parts = names.split_glance_name(image.get('name'))
+            started = time.monotonic()
+            data = self.glance.data(identity.keystone_token, image['id'])
+            try:
+                found = archive.read(data, self.store,
+                                     hint_tag=parts and parts[1])
+            except archive.ArchiveError as error:
+                raise oci.RegistryError(
+                    'MANIFEST_UNKNOWN', 'Glance image %s is not a readable '
+                    'docker save archive: %s' % (image['id'], error))
+            finally:
+                data.close()
+            found['checksum'] = checksum
+            self.store.save_image_entry(image['id'], found)
+            LOG.info('Read Glance image %s (%s) into the cache in %.1f s',
+                     image['id'], found['manifest'],
+                     time.monotonic() - started)
+        self.store.evict(keep=found['blobs'])
+        return found
+
+    def holder(self, identity, repository, digest):
+        """An image of the repository holding ``digest``, and its entry.
+
+        Or (None, None).
+        """
+        images = self.repository_images(identity, repository)
+        # Images that name the digest first: no reading needed to decide.
+        images = sorted(images, key=lambda i: i.get(
+            names.DIGEST_PROPERTY) != digest)
+        for image in images:
+            found = self.entry(identity, image)
+            if digest in found['blobs']:
+                return image, found
+        return None, None
+
+    # -- pull ----------------------------------------------------------------
+
+    def manifest(self, identity, repository, reference):
+        """(bytes, media type, digest) of a manifest."""
+        if oci.is_digest(reference):
+            image, found = self.holder(identity, repository, reference)
+            if image is None:
+                raise oci.RegistryError(
+                    'MANIFEST_UNKNOWN', 'no image of %s visible to this '
+                    'project has manifest %s' % (repository, reference))
+            digest = reference
+        else:
+            if not oci.is_tag(reference):
+                raise oci.RegistryError('MANIFEST_INVALID', 'reference %r '
+                                        'is neither a tag nor a digest'
+                                        % reference)
+            image = self.tagged_image(identity, repository, reference)
+            found = self.entry(identity, image)
+            digest = found['manifest']
+        data = self._blob_bytes(identity, image, digest)
+        document, media_type = oci.parse_manifest(
+            data, found['media_type'] if digest == found['manifest']
+            else None)
+        return data, media_type, digest
+
+    def _blob_bytes(self, identity, image, digest):
+        blob = self.open_blob(identity, image, digest)[0]
+        with blob:
+            return blob.read()
+
+    def open_blob(self, identity, image, digest):
+        """(file, size) of a blob of ``image``.
+
+        Read again from Glance when the cache lost it or found it corrupt.
+        """
+        for attempt in (1, 2):
+            try:
+                return self.store.open(digest)
+            except (FileNotFoundError, blobs.BlobCorrupt) as error:
+                if attempt == 2:
+                    raise oci.RegistryError('BLOB_UNKNOWN', 'blob %s: %s'
+                                            % (digest, error))
+                self.entry(identity, image)
+
+    def blob(self, identity, repository, digest):
+        """(file, size) of a blob the caller may read in the repository."""
+        oci.check_digest(digest)
+        image, _found = self.holder(identity, repository, digest)
+        if image is None:
+            if self.store.was_pushed(identity.project_id, digest):
+                size = self.store.size(digest)
+                if size is not None:
+                    return self.store.open(digest)
+            raise oci.RegistryError('BLOB_UNKNOWN', 'blob %s is not in %s'
+                                    % (digest, repository),
+                                    detail={'digest': digest})
+        return self.open_blob(identity, image, digest)
+
+    def tags(self, identity, repository):
+        found = set()
+        for image in self.repository_images(identity, repository):
+            parts = names.split_glance_name(image.get('name'))
+            if parts and parts[1]:
+                found.add(parts[1])
+        if not found and not names.is_image_id(repository):
+            raise oci.RegistryError('NAME_UNKNOWN', 'no tagged image of %s '
+                                    'is visible to this project'
+                                    % repository)
+        return sorted(found) or [names.ID_TAG]
+
+    # -- push ----------------------------------------------------------------
+
+    def mount(self, identity, repository, digest, source):
+        """Mount a blob of ``source`` into ``repository`` for a push.
+
+        Whether the caller can read it there (a cross-repository mount).
+        """
+        try:
+            self.blob(identity, source, digest)[0].close()
+        except oci.RegistryError:
+            return False
+        self.store.mark_pushed(identity.project_id, digest)
+        return True
+
+    def put_manifest(self, identity, repository, reference, data,
+                     content_type):
+        document, media_type = oci.parse_manifest(data, content_type)
+        digest = oci.digest_of(data)
+        if oci.is_digest(reference) and reference != digest:
+            raise oci.RegistryError('DIGEST_INVALID', 'the manifest is %s, '
+                                    'not %s' % (digest, reference))
+        if not oci.is_digest(reference) and not oci.is_tag(reference):
+            raise oci.RegistryError('MANIFEST_INVALID', 'tag %r is not '
+                                    'valid' % reference)
+        for needed, size in oci.references(document, media_type):
+            self._check_pushed_blob(identity, repository, needed, size)
+        self.store.add_bytes(data)
+        self.store.mark_pushed(identity.project_id, digest)
+        if not oci.is_digest(reference):
+            self.publish(identity, repository, reference, digest, media_type)
+        return digest
+
+    def _check_pushed_blob(self, identity, repository, digest, size):
+        # The caller must have pushed the blob, or see it in the
+        # repository: knowing a digest is not reading the blob.
+        known = self.store.was_pushed(identity.project_id, digest) or \
+            self.holder(identity, repository, digest)[0] is not None
+        if not known or self.store.size(digest) != size:
+            raise oci.RegistryError(
+                'MANIFEST_BLOB_UNKNOWN', 'blob %s (%d bytes) was not pushed '
+                'to %s' % (digest, size, repository),
+                detail={'digest': digest})
+
+    def publish(self, identity, repository, tag, digest, media_type):
+        """Write the tagged image to Glance, one image in the caller's project.
+
+        The tag moves: an older image of the same name becomes
+        ``<repository>@<its digest>``.
+        """
+        name = names.glance_name(repository, tag)
+        token = identity.keystone_token
+        older = [image for image in self.glance.named(token, name)
+                 if image.get('owner') == identity.project_id]
+        if any(image.get(names.DIGEST_PROPERTY) == digest and
+               image.get('status') == 'active' for image in older):
+            return
+        with tempfile.TemporaryFile(dir=self.store.root / 'tmp') as data:
+            try:
+                archive.write(data, self.store, digest, media_type, name)
+            except archive.ArchiveError as error:
+                raise oci.RegistryError('MANIFEST_BLOB_UNKNOWN', str(error))
+            data.seek(0)
+            image = self.glance.create(token, name,
+                                       {names.DIGEST_PROPERTY: digest})
+            try:
+                self.glance.upload(token, image['id'], data)
+            except Exception:
+                self.glance.delete(token, image['id'])
+                raise
+        image = self.glance.image(token, image['id'])
+        self.store.save_image_entry(image['id'], dict(
+            self.store_entry(digest, media_type),
+            checksum=image.get('os_hash_value') or image.get('checksum')))
+        for old in older:
+            old_digest = old.get(names.DIGEST_PROPERTY) or self.entry(
+                identity, old)['manifest']
+            self.glance.rename(token, old['id'],
+                               names.untagged_name(repository, old_digest))
+        self._views.clear()
+        LOG.info('Pushed %s (%s) as Glance image %s', name, digest,
+                 image['id'])
+
+    def store_entry(self, digest, media_type):
+        return {'manifest': digest, 'media_type': media_type,
+                'blobs': archive.closure(self.store, digest, media_type)}
+
+
+class Application:
+    """The WSGI application."""
+
+    def __init__(self, registry, public_url=None):
+        self.registry = registry
+        self.public_url = public_url
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        try:
+            response = self.dispatch(request)
+        except oci.RegistryError as error:
+            response = self.error(request, error)
+        response.headers[API_VERSION_HEADER[0]] = API_VERSION_HEADER[1]
+        return response(environ, start_response)
+
+    def dispatch(self, request):
+        for pattern, handler in _ROUTES:
+            match = pattern.match(request.path_info)
+            if match:
+                return getattr(self, 'on_' + handler)(request,
+                                                      **match.groupdict())
+        raise oci.RegistryError('NAME_UNKNOWN', 'no such endpoint: %s'
+                                % request.path_info, status=404)
+
+    def base_url(self, request):
+        return (self.public_url or request.host_url).rstrip('/')
+
+    def error(self, request, error):
+        response = webob.Response(status=error.status, body=error.body(),
+                                  content_type='application/json',
+                                  charset=None)
+        if error.status == 401:
+            response.headers['WWW-Authenticate'] = (
+                'Bearer realm="%s%s",service="%s"' % (
+                    self.base_url(request), TOKEN_PATH,
+                    config.SERVICE_NAME) + (
+                    ',scope="%s"' % request.environ['cvm.scope']
+                    if 'cvm.scope' in request.environ else ''))
+        if error.status >= 500 or error.status == 401:
+            LOG.info('%s %s: %s %s', request.method, request.path_info,
+                     error.code, error.message)
+        return response
+
+    def authorize(self, request, name, action):
+        """The caller's Identity, if its token allows ``action`` on ``name``.
+
+        UNAUTHORIZED (with the challenge) otherwise.
+        """
+        if name is not None:
+            names.check_repository(name)
+            request.environ['cvm.scope'] = 'repository:%s:%s' % (
+                name, 'pull,push' if action == 'push' else action)
+        scheme, _sep, token = (request.authorization and
+                               str(request.headers['Authorization'])
+                               ).partition(' ') if request.authorization \
+            else ('', '', '')
+        if scheme.lower() != 'bearer' or not token:
+            raise oci.RegistryError('UNAUTHORIZED', 'authentication required')
+        claims = self.registry.tokens.verify(token.strip())
+        if name is not None and not claims.allows(name, action):
+            raise oci.RegistryError(
+                'UNAUTHORIZED', 'the token does not allow %s on %s'
+                % (action, name), detail=[{'Type': 'repository',
+                                           'Name': name, 'Action': action}])
+        return claims.identity
+
+    # -- endpoints -----------------------------------------------------------
+
+    def on_base(self, request):
+        self.authorize(request, None, None)
+        return json_response({})
+
+    def on_token(self, request):
+        username, password = basic_credentials(request)
+        token, expires_in = self.registry.issue_token(
+            username, password, request.GET.getall('scope'))
+        return json_response({
+            'token': token, 'access_token': token, 'expires_in': expires_in,
+            'issued_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())})
+
+    def on_manifest(self, request, name, reference):
+        if request.method in ('GET', 'HEAD'):
+            identity = self.authorize(request, name, 'pull')
+            data, media_type, digest = self.registry.manifest(
+                identity, name, reference)
+            if not oci.accepted(request.headers.get('Accept'), media_type):
+                raise oci.RegistryError(
+                    'MANIFEST_UNKNOWN', 'the manifest is %s, which the '
+                    'client does not accept' % media_type)
+            response = webob.Response(content_type=media_type, charset=None,
+                                      body=data)
+            response.headers['Docker-Content-Digest'] = digest
+            response.etag = digest
+            if request.method == 'HEAD':
+                response.app_iter = []
+                response.content_length = len(data)
+            return response
+        if request.method == 'PUT':
+            identity = self.authorize(request, name, 'push')
+            data = request.body_file.read(oci.MANIFEST_MAX_BYTES + 1)
+            digest = self.registry.put_manifest(
+                identity, name, reference, data, request.content_type)
+            return created('/v2/%s/manifests/%s' % (name, digest), digest)
+        raise unsupported(request)
+
+    def on_blob(self, request, name, digest):
+        if request.method not in ('GET', 'HEAD'):
+            raise unsupported(request)
+        identity = self.authorize(request, name, 'pull')
+        blob, size = self.registry.blob(identity, name, digest)
+        byte_range = oci.parse_range(request.headers.get('Range'), size)
+        response = webob.Response(content_type='application/octet-stream',
+                                  charset=None, conditional_response=False)
+        response.headers['Docker-Content-Digest'] = digest
+        response.headers['Accept-Ranges'] = 'bytes'
+        response.etag = digest
+        if request.method == 'HEAD':
+            blob.close()
+            response.content_length = size
+            return response
+        first, last = byte_range or (0, size - 1)
+        response.app_iter = webob.static.FileIter(blob).app_iter_range(
+            first, last + 1)
+        response.content_length = last + 1 - first
+        if byte_range:
+            response.status = 206
+            response.content_range = (first, last + 1, size)
+        return response
+
+    def on_start_upload(self, request, name):
+        if request.method != 'POST':
+            raise unsupported(request)
+        identity = self.authorize(request, name, 'push')
+        store = self.registry.store
+        mount, source = request.GET.get('mount'), request.GET.get('from')
+        if mount and source and self.registry.mount(
+                identity, name, oci.check_digest(mount),
+                names.check_repository(source)):
+            return created('/v2/%s/blobs/%s' % (name, mount), mount)
+        upload_id = store.new_upload(identity.project_id, name)
+        digest = request.GET.get('digest')
+        if digest:   # a monolithic upload: the blob is the POST's body
+            return self.finish_upload(request, identity, name, upload_id,
+                                      digest)
+        return accepted(name, upload_id, 0)
+
+    def on_upload(self, request, name, upload_id):
+        identity = self.authorize(request, name, 'push')
+        store = self.registry.store
+        path = store.upload(upload_id, identity.project_id, name)
+        if request.method == 'GET':
+            response = accepted(name, upload_id, path.stat().st_size)
+            response.status = 204
+            return response
+        if request.method == 'DELETE':
+            store.cancel_upload(upload_id, path)
+            return webob.Response(status=204)
+        if request.method == 'PATCH':
+            size = store.append(path, body_stream(request),
+                                content_range_start(request))
+            return accepted(name, upload_id, size)
+        if request.method == 'PUT':
+            return self.finish_upload(request, identity, name, upload_id,
+                                      request.GET.get('digest'))
+        raise unsupported(request)
+
+    def finish_upload(self, request, identity, name, upload_id, digest):
+        store = self.registry.store
+        oci.check_digest(digest)
+        path = store.upload(upload_id, identity.project_id, name)
+        store.append(path, body_stream(request), content_range_start(
+            request))
+        try:
+            store.finish_upload(upload_id, path, digest)
+        except blobs.DigestMismatch as error:
+            raise oci.RegistryError('DIGEST_INVALID', 'the upload is %s, '
+                                    'not %s' % (error.actual, digest),
+                                    detail={'digest': digest})
+        store.mark_pushed(identity.project_id, digest)
+        return created('/v2/%s/blobs/%s' % (name, digest), digest)
+
+    def on_tags(self, request, name):
+        identity = self.authorize(request, name, 'pull')
+        tags = self.registry.tags(identity, name)
+        last = request.GET.get('last')
+        if last:
+            tags = [tag for tag in tags if tag > last]
+        limit = request.GET.get('n')
+        if limit and limit.isdigit():
+            tags = tags[:int(limit)]
+        return json_response({'name': name, 'tags': tags})
+
+
+# -- small response helpers ---------------------------------------------------
+
+def json_response(document, status=200):
+    response = webob.Response(status=status, content_type='application/json',
+                              charset=None)
+    response.json_body = document
+    return response
+
+
+def created(location, digest):
+    response = webob.Response(status=201)
+    response.headers['Location'] = location
+    response.headers['Docker-Content-Digest'] = digest
+    return response
+
+
+def accepted(name, upload_id, size):
+    response = webob.Response(status=202)
+    response.headers['Location'] = '/v2/%s/blobs/uploads/%s' % (name,
+                                                                upload_id)
+    response.headers['Docker-Upload-UUID'] = upload_id
+    # The spec's Range is inclusive; an empty upload says 0-0.
+    response.headers['Range'] = '0-%d' % max(size - 1, 0)
+    return response
+
+
+def unsupported(request):
+    return oci.RegistryError('UNSUPPORTED', '%s is not supported on %s'
+                             % (request.method, request.path_info))
+
+
+def basic_credentials(request):
+    header = request.headers.get('Authorization', '')
+    scheme, _sep, encoded = header.partition(' ')
+    try:
+        username, sep, password = base64.b64decode(
+            encoded, validate=True).decode().partition(':')
+    except (ValueError, UnicodeError):
+        sep = ''
+    if scheme.lower() != 'basic' or not sep or not username:
+        raise oci.RegistryError('UNAUTHORIZED', 'the token service needs '
+                                'Basic credentials (docker login)')
+    return username, password
+
+
+def content_range_start(request):
+    header = request.headers.get('Content-Range')
+    if not header:
+        return None
+    match = re.fullmatch(r'(?:bytes )?(\d+)-(\d+)', header.strip())
+    if not match:
+        raise oci.RegistryError('BLOB_UPLOAD_INVALID', 'Content-Range %r is '
+                                'not <start>-<end>' % header, status=416)
+    return int(match.group(1))
+
+
+def body_stream(request):
+    """The request body, chunked or not.
+
+    The docker CLI uploads layers with chunked transfer encoding. uwsgi
+    leaves a chunked body to the application, which reads it with
+    ``uwsgi.chunked_read`` (as Glance does under uwsgi); WSGI servers
+    that de-chunk it (mod_wsgi, gunicorn) give it as ``wsgi.input``.
+    """
+    if 'chunked' not in request.headers.get('Transfer-Encoding', '').lower():
+        return request.body_file
+    try:
+        import uwsgi
+    except ImportError:
+        return request.environ['wsgi.input']
+    return _UwsgiChunks(uwsgi)
+
+
+class _UwsgiChunks:
+    """A chunked request body under uwsgi, as a file."""
+
+    def __init__(self, uwsgi):
+        self.uwsgi = uwsgi
+        self.buffer = b''
+        self.done = False
+
+    def read(self, size):
+        while len(self.buffer) < size and not self.done:
+            chunk = self.uwsgi.chunked_read()
+            self.done = not chunk
+            self.buffer += chunk or b''
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
