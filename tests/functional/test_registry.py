@@ -9,6 +9,7 @@ refused, each with the distribution spec's status and error code.
 """
 
 import base64
+import functools
 import hashlib
 import json
 import ssl
@@ -26,8 +27,6 @@ from tests.functional import test_stacks
 from tools.minicloud import minicloud
 
 REGISTRY = minicloud.CVM_REGISTRY
-TLS = ssl.create_default_context(
-    cafile=str(minicloud.TLS_DIR / 'ca.crt'))
 DEMO = ('demo/demo', 'demo')          # <project>/<user>, password
 ADMIN = ('admin/admin', 'admin')
 
@@ -191,6 +190,13 @@ def run(argv):
 
 # -- refused ------------------------------------------------------------------
 
+@functools.lru_cache()
+def tls():
+    """Trusting the minicloud's CA, which ``up`` makes."""
+    return ssl.create_default_context(
+        cafile=str(minicloud.TLS_DIR / 'ca.crt'))
+
+
 def call(method, path, token=None, basic=None, data=None, headers=()):
     """(status, headers, body) of a request to the registry."""
     headers = dict(headers)
@@ -203,7 +209,7 @@ def call(method, path, token=None, basic=None, data=None, headers=()):
                                      data=data, method=method,
                                      headers=headers)
     try:
-        with urllib.request.urlopen(request, context=TLS,
+        with urllib.request.urlopen(request, context=tls(),
                                     timeout=60) as answer:
             return answer.status, answer.headers, answer.read()
     except urllib.error.HTTPError as error:
