@@ -248,7 +248,7 @@ def _server(spec, user_data, handle, secrets_digest):
         # Placeholders and all: the server fills them in for Nova alone.
         'user_data': user_data,
         'user_data_values': _user_data_values(spec, handle),
-        'secret_placeholders': sorted(cloudinit.secret_values(spec)),
+        'secret_placeholders': cloudinit.secret_placeholders(spec),
         'secrets_digest': secrets_digest,
     }
     for name, value in (('key_name', server.key_name),

@@ -23,6 +23,7 @@ import importlib.resources
 import json
 import re
 
+from heat_cvm.registry import grants
 from heat_cvm import yamlutil
 
 GUEST_HELPER = '/usr/local/lib/heat-cvm/cvm-guest'
@@ -37,6 +38,8 @@ SIGNAL_URL = '%%CVM_SIGNAL_URL%%'
 SIGNAL_TOKEN = '%%CVM_SIGNAL_TOKEN%%'
 SECRET_ENV_B64 = '%%CVM_SECRET_ENVIRONMENT_B64%%'
 REGISTRY_PASSWORD_B64 = '%%CVM_REGISTRY_PASSWORD_B64%%'
+# Minted for each member when its server is created, never stored.
+PULL_GRANT_B64 = '%%CVM_PULL_GRANT_B64%%'
 _PLACEHOLDER = re.compile(r'%%CVM_[A-Z0-9_]+%%')
 
 _SYSTEMD_SAFE_WORD = re.compile(r'^[A-Za-z0-9_./:@+-]+$')
@@ -70,6 +73,10 @@ def secret_env_file(spec):
 
 def password_file(spec):
     return '%s/registry-password' % config_dir(spec)
+
+
+def grant_file(spec):
+    return '%s/pull-grant' % config_dir(spec)
 
 
 def docker_run_argv(spec):
@@ -134,9 +141,31 @@ def secret_values(spec):
     return values
 
 
+def secret_placeholders(spec):
+    """The placeholders OS::CVM::MemberServer fills with secrets.
+
+    Those the container stores, and the pull grant it mints per member.
+    """
+    names = sorted(secret_values(spec))
+    if spec.pull_grant_image:
+        names.append(PULL_GRANT_B64)
+    return names
+
+
+def _login(spec):
+    if spec.pull_grant_image:
+        return {'registry': spec.registry_host,
+                'username': grants.GRANT_USER,
+                'password_file': grant_file(spec)}
+    creds = spec.registry_credentials
+    if creds:
+        return {'registry': spec.registry_host, 'username': creds.username,
+                'password_file': password_file(spec)}
+    return None
+
+
 def guest_config(spec, allow_metadata_access=False):
     """The container.json document the guest helper acts on."""
-    creds = spec.registry_credentials
     return {
         'version': 1,
         'name': spec.name,
@@ -146,10 +175,7 @@ def guest_config(spec, allow_metadata_access=False):
         'environment': spec.environment,
         'env_file': env_file(spec),
         'run': docker_run_argv(spec),
-        'login': ({'registry': spec.registry_host,
-                   'username': creds.username,
-                   'password_file': password_file(spec)}
-                  if creds else None),
+        'login': _login(spec),
         'volumes': [{'index': v.index, 'path': volume_dir(spec, v),
                      'volume_id': v.volume_id, 'created': v.size is not None}
                     for v in spec.volumes],
@@ -254,6 +280,9 @@ def render(spec, install_docker=False, allow_metadata_access=False):
     if spec.registry_credentials:
         files.append(_write_file(password_file(spec), REGISTRY_PASSWORD_B64,
                                  encoding='b64'))
+    if spec.pull_grant_image:
+        files.append(_write_file(grant_file(spec), PULL_GRANT_B64,
+                                 encoding='b64'))
     created = [v for v in spec.volumes if v.size is not None]
     if created:
         files.append(_write_file(
@@ -276,7 +305,7 @@ def placeholders(spec):
     names = []
     if spec.wait_for_ready:
         names += [SIGNAL_URL, SIGNAL_TOKEN]
-    names += list(secret_values(spec))
+    names += secret_placeholders(spec)
     names += [volume_placeholder(v.index) for v in spec.volumes
               if v.size is not None]
     return names

@@ -39,6 +39,14 @@ cvm_opts = [
                       'A glance_image property is pulled as '
                       '<registry>/<image ID>; without this option '
                       'glance_image is refused.')),
+    cfg.StrOpt('pull_grant_key_file',
+               help=_('PEM file of the Ed25519 private key heat-engine signs '
+                      'pull grants with: when set, each member of a '
+                      'container with a glance_image gets a grant to pull '
+                      'that one image from heat-cvm-registry (whose '
+                      '[registry] pull_grant_public_key_file is the public '
+                      'half), never a Keystone credential. Readable by '
+                      'heat-engine alone.')),
     cfg.BoolOpt('install_docker', default=False,
                 help=_('Install Docker (the docker.io package) in the guest '
                        'at boot. Leave off when the host image has Docker, '

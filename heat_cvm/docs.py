@@ -7,10 +7,12 @@ rewrites the text between the ``.. BEGIN GENERATED <name>`` and
 README.rst is stale.
 """
 
+import functools
 import re
 import sys
 
 from heat_cvm import config
+from heat_cvm.registry import config as registry_config
 from heat_cvm import schema
 
 _TYPE_NAMES = {schema.STRING: 'string', schema.INTEGER: 'integer',
@@ -85,9 +87,9 @@ def attributes_reference():
     return '\n'.join(lines) + '\n'
 
 
-def options_reference():
+def options_reference(opts=config.cvm_opts):
     lines = []
-    for opt in config.cvm_opts:
+    for opt in opts:
         default = opt.default
         shown = ('``%s``' % _literal(default) if default is not None
                  else '(unset)')
@@ -99,7 +101,9 @@ def options_reference():
 
 SECTIONS = {'properties': properties_reference,
             'attributes': attributes_reference,
-            'options': options_reference}
+            'options': options_reference,
+            'registry-options': functools.partial(
+                options_reference, registry_config.registry_opts)}
 
 
 def update(text):

@@ -36,6 +36,8 @@ _REFERENCE = re.compile(
 NAME_TOTAL_LENGTH_MAX = 255
 
 DOCKER_CONTAINER_FORMAT = 'docker'
+# The Glance property heat-cvm-registry writes: the image's manifest digest.
+GLANCE_DIGEST_PROPERTY = 'cvm_manifest_digest'
 
 
 class InvalidReference(ValueError):
@@ -115,13 +117,19 @@ def parse_reference(text):
     raise InvalidReference(_why_invalid(text))
 
 
-def glance_pull_reference(registry, image_id):
+def glance_pull_reference(registry, image_id, digest=None):
     """The reference the guest pulls a docker-format Glance image by.
 
     A Glance-backed registry serves each docker-format image under its
-    Glance ID (seed 001), so the reference is "<registry>/<image ID>".
+    Glance ID (seed 001), so the reference is "<registry>/<image ID>",
+    pinned to the manifest's digest where it is known: every member of a
+    group runs the same bytes, and a registry that served others would
+    fail the pull.
     """
-    return str(parse_reference('%s/%s' % (registry.rstrip('/'), image_id)))
+    text = '%s/%s' % (registry.rstrip('/'), image_id)
+    if digest:
+        text += '@' + digest
+    return str(parse_reference(text))
 
 
 def check_docker_format(image_name, container_format):

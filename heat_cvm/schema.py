@@ -27,6 +27,10 @@ USER_PATTERN = r'^[a-zA-Z0-9_][a-zA-Z0-9_.-]*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]*)?$'
 RESTART_POLICIES = ('no', 'on-failure', 'always')
 PROTOCOLS = ('tcp', 'udp')
 
+# The custom constraint of glance_image: a Glance image by ID or by any
+# name, "<repository>:<tag>" too (heat_cvm.resources.glance_images).
+GLANCE_DOCKER_IMAGE = 'cvm.glance_image'
+
 
 @dataclasses.dataclass(frozen=True)
 class Field:
@@ -148,7 +152,8 @@ FIELDS = (
           'A Glance image (name or ID) whose container_format is "docker"; '
           'the guest pulls it from the [cvm] registry as <registry>/<ID>. '
           'Exactly one of image and glance_image.',
-          label='Glance image', custom='glance.image', update_allowed=True),
+          label='Glance image', custom=GLANCE_DOCKER_IMAGE,
+          update_allowed=True),
     Field('command', LIST, 'The command (arguments) run in the container.',
           label='Command', update_allowed=True,
           item=Field('arg', STRING, 'An argument.')),

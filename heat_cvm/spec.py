@@ -116,6 +116,9 @@ class ContainerSpec:
     restart_policy: str = 'always'
     health_check: Optional[HealthCheck] = None
     registry_credentials: Optional[Credentials] = None
+    # The Glance image ID a member's guest gets a pull grant for (a
+    # glance_image served by heat-cvm-registry), or None.
+    pull_grant_image: Optional[str] = None
     server: Server = None
     scaling: Scaling = None
     rolling_updates: RollingUpdates = None
@@ -137,7 +140,8 @@ class ContainerSpec:
 
     @classmethod
     def from_properties(cls, props, defaults=None, resource_name='container',
-                        glance_image_id=None, registry=None):
+                        glance_image_id=None, registry=None,
+                        glance_digest=None, pull_grants=False):
         """Validate property values and build the spec.
 
         :param props: property name -> value, as Heat resolved them.
@@ -146,9 +150,14 @@ class ContainerSpec:
         :param glance_image_id: the Glance ID that ``glance_image`` resolved
             to (the adapter looks it up; this module never calls a cloud).
         :param registry: the [cvm] registry that serves Glance images.
+        :param glance_digest: the manifest digest the Glance image holds,
+            when known: the guests pull exactly it.
+        :param pull_grants: whether guests get a pull grant for a
+            glance_image (heat-cvm-registry) instead of pulling anonymously.
         """
         return _Builder(props, defaults or {}).build(
-            resource_name, glance_image_id, registry)
+            resource_name, _GlanceSource(glance_image_id, registry,
+                                         glance_digest, pull_grants))
 
 
 def default_name(resource_name):
@@ -160,6 +169,15 @@ def default_name(resource_name):
 def _value_text(value):
     # JSON quoting shows a newline or NUL as \n or \u0000, not as itself.
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@dataclasses.dataclass(frozen=True)
+class _GlanceSource:
+    """Where a glance_image is pulled from, as the adapter found it."""
+    image_id: Optional[str]
+    registry: Optional[str]
+    digest: Optional[str]
+    pull_grants: bool
 
 
 class _Builder:
@@ -176,7 +194,7 @@ class _Builder:
             return field.default
         return value
 
-    def build(self, resource_name, glance_image_id, registry):
+    def build(self, resource_name, glance):
         name = self.get('name') or default_name(resource_name)
         if not _NAME.match(name):
             raise SpecError('name', _(
@@ -187,7 +205,7 @@ class _Builder:
         scaling = self.scaling()
         return ContainerSpec(
             name=name,
-            image=self.image(glance_image_id, registry),
+            image=self.image(glance),
             command=self.argv('command'),
             entrypoint=self.argv('entrypoint'),
             environment=environment,
@@ -201,7 +219,8 @@ class _Builder:
             memory_limit_mb=self.get('memory_limit_mb'),
             restart_policy=self.get('restart_policy'),
             health_check=self.health_check(),
-            registry_credentials=self.credentials(),
+            registry_credentials=self.credentials(glance),
+            pull_grant_image=self.pull_grant_image(glance),
             server=self.server(),
             scaling=scaling,
             rolling_updates=self.rolling_updates(),
@@ -209,7 +228,7 @@ class _Builder:
             ready_timeout=int(self.get('ready_timeout') or 600),
         )
 
-    def image(self, glance_image_id, registry):
+    def image(self, glance):
         image = self.props.get('image')
         glance_image = self.props.get('glance_image')
         if image and glance_image:
@@ -218,13 +237,22 @@ class _Builder:
                 'glance_image %s)')
                 % (_value_text(image), _value_text(glance_image)))
         if glance_image:
-            if not registry:
+            if not glance.registry:
                 raise SpecError('glance_image', _(
                     'glance_image %s needs the registry that serves Glance '
                     'images: set [cvm] registry in heat.conf')
                     % _value_text(glance_image))
-            return image_ref.glance_pull_reference(
-                registry, glance_image_id or glance_image)
+            try:
+                return image_ref.glance_pull_reference(
+                    glance.registry, glance.image_id or glance_image,
+                    glance.digest)
+            except image_ref.InvalidReference as exc:
+                raise SpecError('glance_image', _(
+                    'Glance image %(image)s cannot be pulled as '
+                    '<registry>/<ID>@<%(property)s>: %(reason)s') % {
+                    'image': _value_text(glance_image),
+                    'property': image_ref.GLANCE_DIGEST_PROPERTY,
+                    'reason': exc})
         if not image:
             raise SpecError('image', _(
                 'one of image or glance_image is required'))
@@ -375,10 +403,20 @@ class _Builder:
             int(_or_default(check, hc, 'interval')),
             int(_or_default(check, hc, 'retries')))
 
-    def credentials(self):
+    def pull_grant_image(self, glance):
+        if self.props.get('glance_image') and glance.pull_grants:
+            return glance.image_id
+        return None
+
+    def credentials(self, glance):
         creds = self.get('registry_credentials')
         if not creds:
             return None
+        if self.pull_grant_image(glance):
+            raise SpecError('registry_credentials', _(
+                'not used with glance_image: each member\'s guest gets a '
+                'pull grant for the Glance image (the value given is not '
+                'shown)'))
         username, password = creds.get('username'), creds.get('password')
         if not isinstance(password, str) or not password:
             raise SpecError('registry_credentials.password', _(

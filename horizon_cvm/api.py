@@ -1,6 +1,7 @@
 """The one place the panel talks to Heat and Aodh (their clients).
 
-Nova, Neutron and Glance are reached through openstack_dashboard.api.
+Nova, Neutron and Glance are reached through openstack_dashboard.api;
+heat-cvm-registry is only named (from the catalog), never called.
 """
 
 from urllib import parse
@@ -15,6 +16,7 @@ from keystoneauth1 import token_endpoint
 from openstack_dashboard.api import base
 
 from heat_cvm import facts
+from horizon_cvm import images
 
 # Heat's stack list filter on the combined "<action>_<status>" status.
 STATUS_FILTERS = {'ready': 'COMPLETE', 'failed': 'FAILED',
@@ -145,3 +147,15 @@ def alarms_in_alarm(request):
 
 def alarm_get(request, alarm_id):
     return aodhclient(request).alarm.get(alarm_id)
+
+
+# -- heat-cvm-registry --------------------------------------------------------
+
+def registry_enabled(request):
+    """Whether the catalog has heat-cvm-registry (container-registry)."""
+    return base.is_service_enabled(request, images.SERVICE_TYPE)
+
+
+def registry_url(request):
+    """heat-cvm-registry's endpoint URL, as the user's catalog has it."""
+    return base.url_for(request, images.SERVICE_TYPE)

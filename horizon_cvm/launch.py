@@ -85,8 +85,9 @@ def _custom_constraint(param, field):
 
 def _source(param, field):
     custom = _custom_constraint(param, field)
-    if custom == 'glance.image' and field is not None and \
-            field is schema.field('glance_image'):
+    if custom == schema.GLANCE_DOCKER_IMAGE or (
+            custom == 'glance.image' and field is not None and
+            field is schema.field('glance_image')):
         return DOCKER_IMAGES
     return SOURCES.get(custom)
 

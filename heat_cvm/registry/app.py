@@ -17,6 +17,7 @@ import webob.static
 from heat_cvm.registry import archive
 from heat_cvm.registry import blobs
 from heat_cvm.registry import config
+from heat_cvm.registry import grants
 from heat_cvm.registry import keystone
 from heat_cvm.registry import names
 from heat_cvm.registry import oci
@@ -30,6 +31,7 @@ TOKEN_PATH = '/token'
 # reused between the blob requests of one pull, instead of asking Glance
 # for each blob.
 VIEW_SECONDS = 30
+VIEWS_MAX = 1000
 
 _NAME = '(?P<name>%s)' % oci.NAME_PATTERN
 _ROUTES = [(re.compile('^%s$' % pattern), handler) for pattern, handler in (
@@ -47,46 +49,98 @@ class Registry:
     """The endpoints' logic, over Glance (as the caller) and the cache."""
 
     def __init__(self, store, glance, token_service, keystone_session,
-                 auth_url):
+                 auth_url, grant_key=None):
         self.store = store
         self.glance = glance
         self.tokens = token_service
         self.keystone_session = keystone_session
         self.auth_url = auth_url
+        self.grant_key = grant_key
         self._views = {}
 
     # -- tokens --------------------------------------------------------------
 
     def issue_token(self, username, password, scopes):
-        identity = keystone.authenticate(self.keystone_session,
-                                         self.auth_url, username, password)
         access = tokens.parse_scopes(scopes)
         for name in access:
             names.check_repository(name)
+        if username == grants.GRANT_USER:
+            identity, access = self._grant_identity(password, access)
+        else:
+            identity = keystone.authenticate(
+                self.keystone_session, self.auth_url, username, password)
         return self.tokens.issue(identity, access)
+
+    def _grant_identity(self, grant_token, access):
+        """A guest's pull grant: pull of its one image, nothing else."""
+        if not self.grant_key:
+            raise oci.RegistryError('UNAUTHORIZED', 'this registry takes no '
+                                    'pull grants')
+        grant = grants.verify(self.grant_key, grant_token)
+        identity = tokens.Identity('grant', grant.project_id, None,
+                                   grant.expires_at)
+        allowed = access.get(grant.image_id, set()) & {grants.ACTION}
+        return identity, {grant.image_id: allowed} if allowed else {}
+
+    def _token(self, identity):
+        """The Keystone token Glance is asked with.
+
+        The caller's own, or for a guest's grant the registry's (its image
+        only: the grant's scope and ``_grant_sees`` keep it to that).
+        """
+        return identity.keystone_token or self.keystone_session.get_token()
+
+    def _grant_sees(self, identity, image):
+        """Whether the grant's project may read the image.
+
+        As Glance would let it: its own, public or community, or shared
+        with it.
+        """
+        if image['owner'] == identity.project_id or image.get(
+                'visibility') in ('public', 'community'):
+            return True
+        return image.get('visibility') == 'shared' and self.glance.member(
+            self._token(identity), image['id'],
+            identity.project_id) == 'accepted'
+
+    def _image(self, identity, image_id):
+        image = self.glance.image(self._token(identity), image_id)
+        if image and identity.keystone_token is None and \
+                not self._grant_sees(identity, image):
+            return None
+        return image
 
     # -- which images a name means -------------------------------------------
 
     def repository_images(self, identity, repository):
         """The docker-format images of a repository the caller sees."""
-        key = (identity.keystone_token, repository)
+        key = (identity.keystone_token or identity.project_id, repository)
         cached = self._views.get(key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
         if names.is_image_id(repository):
-            image = self.glance.image(identity.keystone_token, repository)
+            image = self._image(identity, repository)
             images = [image] if image else []
         else:
             images = [image for image in self.glance.images(
-                identity.keystone_token,
+                self._token(identity),
                 container_format=names.CONTAINER_FORMAT, status='active')
                 if names.in_repository(image, repository)]
-        self._views[key] = (time.monotonic() + VIEW_SECONDS, images)
+        self._remember_view(key, images)
         return images
+
+    def _remember_view(self, key, images):
+        now = time.monotonic()
+        if len(self._views) >= VIEWS_MAX:
+            # Tokens come and go: forget the views that expired.
+            for stale, (until, _images) in list(self._views.items()):
+                if until <= now:
+                    self._views.pop(stale, None)
+        self._views[key] = (now + VIEW_SECONDS, images)
 
     def tagged_image(self, identity, repository, tag):
         if names.is_image_id(repository):
-            image = self.glance.image(identity.keystone_token, repository)
+            image = self._image(identity, repository)
             if image is None:
                 raise oci.RegistryError('NAME_UNKNOWN', 'no Glance image %s '
                                         'is visible to this project'
@@ -100,7 +154,7 @@ class Registry:
             return names.check_docker_image(image)
         what = names.glance_name(repository, tag)
         return names.check_docker_image(names.choose(
-            self.glance.named(identity.keystone_token, what),
+            self.glance.named(self._token(identity), what),
             identity.project_id, what))
 
     def entry(self, identity, image):
@@ -115,7 +169,7 @@ class Registry:
                 return found
             parts = names.split_glance_name(image.get('name'))
             started = time.monotonic()
-            data = self.glance.data(identity.keystone_token, image['id'])
+            data = self.glance.data(self._token(identity), image['id'])
             try:
                 found = archive.read(data, self.store,
                                      hint_tag=parts and parts[1])

@@ -42,6 +42,11 @@ registry_opts = [
                help=_('Seconds a bearer token lasts (clients ask for a new '
                       'one when it expires); never longer than the caller\'s '
                       'Keystone token.')),
+    cfg.StrOpt('pull_grant_public_key_file',
+               help=_('PEM file of the Ed25519 public key that verifies '
+                      'the pull grants heat-engine gives guests ([cvm] '
+                      'pull_grant_key_file is its private half). Without '
+                      'it, guests cannot pull Glance images.')),
     cfg.URIOpt('public_url',
                help=_('The registry\'s address as clients reach it, e.g. '
                       'https://registry.example.com (behind the operator\'s '

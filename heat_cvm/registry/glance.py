@@ -72,6 +72,13 @@ class Glance:
         response = self._call(token, 'GET', '/v2/images/%s' % image_id)
         return response.json() if response is not None else None
 
+    def member(self, token, image_id, project_id):
+        """A project's membership status of a shared image, or None."""
+        response = self._call(token, 'GET', '/v2/images/%s/members/%s'
+                              % (image_id, project_id))
+        return response.json().get('status') if response is not None \
+            else None
+
     def data(self, token, image_id):
         """A file-like of the image's data."""
         response = self._call(token, 'GET', '/v2/images/%s/file' % image_id,

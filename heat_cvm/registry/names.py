@@ -8,6 +8,7 @@ name. An older image whose tag a push moved on is renamed
 
 import re
 
+from heat_cvm import image
 from heat_cvm.registry import oci
 
 _NAME = re.compile('^%s$' % oci.NAME_PATTERN)
@@ -18,9 +19,9 @@ NAME_MAX = 255
 # What an image ID repository's tag may be: "latest" (what ``docker pull
 # REGISTRY/<ID>`` asks for) or the image's own tag.
 ID_TAG = 'latest'
-# Glance properties the registry writes on the images it creates.
-DIGEST_PROPERTY = 'cvm_manifest_digest'
-CONTAINER_FORMAT = 'docker'
+# What the registry writes on the images it creates.
+DIGEST_PROPERTY = image.GLANCE_DIGEST_PROPERTY
+CONTAINER_FORMAT = image.DOCKER_CONTAINER_FORMAT
 DISK_FORMAT = 'raw'
 
 
@@ -70,23 +71,31 @@ def in_repository(image, repository):
     return parts is not None and parts[0] == repository
 
 
+def best_ranked(images, project_id):
+    """The images a name means, best rank first.
+
+    The caller's own before shared and public ones: a project's own image
+    is not hidden by one that another project made public.
+    """
+    own = [i for i in images if i.get('owner') == project_id]
+    return own or list(images)
+
+
 def choose(images, project_id, what):
     """The one image a name means.
 
-    The caller's own before shared and public ones; more than one at the
-    same rank is refused, naming them (Zun's "Multiple images exist with
-    same name").
+    More than one at the best rank is refused, naming them (Zun's
+    "Multiple images exist with same name").
     """
-    own = [i for i in images if i.get('owner') == project_id]
-    for rank in (own, images):
-        if len(rank) == 1:
-            return rank[0]
-        if len(rank) > 1:
-            raise oci.RegistryError(
-                'DENIED', '%d Glance images are named %s (%s): pull one by '
-                'ID, REGISTRY/<image ID>, or rename the others'
-                % (len(rank), what, ', '.join(sorted(i['id'] for i in rank))),
-                status=409)
+    ranked = best_ranked(images, project_id)
+    if len(ranked) > 1:
+        raise oci.RegistryError(
+            'DENIED', '%d Glance images are named %s (%s): pull one by '
+            'ID, REGISTRY/<image ID>, or rename the others'
+            % (len(ranked), what, ', '.join(sorted(i['id'] for i in ranked))),
+            status=409)
+    if ranked:
+        return ranked[0]
     raise oci.RegistryError('MANIFEST_UNKNOWN', 'no docker-format Glance '
                             'image %s is visible to this project' % what,
                             detail={'name': what})

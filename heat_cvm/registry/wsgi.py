@@ -49,7 +49,9 @@ def build(conf):
     registry = app.Registry(
         store, glance.Glance(session, adapter.get_endpoint),
         tokens.TokenService(key, options.token_lifetime), session,
-        conf[config.SERVICE_AUTH].auth_url)
+        conf[config.SERVICE_AUTH].auth_url,
+        grant_key=options.pull_grant_public_key_file and pathlib.Path(
+            options.pull_grant_public_key_file).read_bytes())
     return app.Application(registry, options.public_url)
 
 

@@ -7,6 +7,7 @@ only turns Heat's property values into a ContainerSpec, errors into
 StackValidationFailed, and the spec into a nested stack.
 """
 
+import base64
 import hashlib
 import hmac
 import json
@@ -26,6 +27,8 @@ from heat_cvm import config
 from heat_cvm import facts
 from heat_cvm.i18n import _
 from heat_cvm import image as image_ref
+from heat_cvm.registry import grants
+from heat_cvm.resources import glance_images
 from heat_cvm.resources import heat_schema
 from heat_cvm.resources import redaction
 from heat_cvm import schema
@@ -39,6 +42,9 @@ config.register_opts()
 _SECRET_DATA_KEYS = {cloudinit.SECRET_ENV_B64: 'secret_environment_b64',
                      cloudinit.REGISTRY_PASSWORD_B64: 'registry_password_b64'}
 _DIGEST_KEY = 'secrets_digest_key'
+# What a member's pull grant is for (not secret: the grant is minted from
+# it, per member, when its server is created).
+_PULL_GRANT_KEY = 'pull_grant'
 
 # Nova server states that no update of Heat's would bring back.
 BROKEN_SERVER_STATES = ('ERROR', 'gone')
@@ -123,24 +129,28 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                 return True
         return False
 
-    def _glance_image_id(self, name):
-        glance = self.client_plugin('glance')
-        image = glance.get_image(name)
+    def _glance_image(self, name):
+        """(ID, manifest digest or None) of a docker-format Glance image."""
+        if not name:
+            return None, None
+        image = glance_images.find(self.client_plugin(glance_images.GLANCE),
+                                   name, self.context.project_id)
         try:
             image_ref.check_docker_format(name, image.container_format)
         except ValueError as exc:
             raise spec_mod.SpecError('glance_image', str(exc))
-        return image.id
+        return image.id, image.get(image_ref.GLANCE_DIGEST_PROPERTY)
 
     def container_spec(self):
         """The validated ContainerSpec, or StackValidationFailed."""
         values = self._property_values()
         try:
-            glance_id = (self._glance_image_id(values['glance_image'])
-                         if values.get('glance_image') else None)
+            glance_id, digest = self._glance_image(values.get('glance_image'))
             return spec_mod.ContainerSpec.from_properties(
                 values, config.defaults(), resource_name=self.name,
-                glance_image_id=glance_id, registry=cfg.CONF.cvm.registry)
+                glance_image_id=glance_id, registry=cfg.CONF.cvm.registry,
+                glance_digest=digest,
+                pull_grants=bool(cfg.CONF.cvm.pull_grant_key_file))
         except spec_mod.SpecError as exc:
             raise self._property_error(_error_path(exc.path), exc.message)
 
@@ -198,13 +208,33 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
         if _DIGEST_KEY not in self.data():
             self.data_set(_DIGEST_KEY, secrets_module.token_hex(32),
                           redact=True)
+        if spec.pull_grant_image:
+            self.data_set(_PULL_GRANT_KEY, json.dumps(
+                {'image': spec.pull_grant_image,
+                 'ready_timeout': spec.ready_timeout}))
+        else:
+            self.data_delete(_PULL_GRANT_KEY)
 
-    def secret_values(self):
-        """Placeholder -> secret value, for OS::CVM::MemberServer."""
+    def secret_values(self, project_id):
+        """Placeholder -> secret value, for OS::CVM::MemberServer.
+
+        A pull grant is minted here, for the member being created in
+        ``project_id`` (the stacks'): it lasts that member's
+        ready_timeout, whenever the group grows.
+        """
         data = self.data()
-        return {placeholder: data[key]
-                for placeholder, key in _SECRET_DATA_KEYS.items()
-                if key in data}
+        values = {placeholder: data[key]
+                  for placeholder, key in _SECRET_DATA_KEYS.items()
+                  if key in data}
+        if _PULL_GRANT_KEY in data:
+            wanted = json.loads(data[_PULL_GRANT_KEY])
+            grant = grants.mint(
+                grants.load_key(cfg.CONF.cvm.pull_grant_key_file),
+                project_id, wanted['image'],
+                wanted['ready_timeout'])
+            values[cloudinit.PULL_GRANT_B64] = base64.b64encode(
+                grant.encode()).decode()
+        return values
 
     def _secrets_digest(self, spec):
         # Keyed, so that the digest in the member template (which Heat

@@ -85,7 +85,7 @@ class MemberServer(redaction.RedactedEventsMixin, server.Server):
         values = dict(self.properties[self.USER_DATA_VALUES])
         placeholders = self.properties[self.SECRET_PLACEHOLDERS]
         if placeholders:
-            secrets = self._container().secret_values()
+            secrets = self._container().secret_values(self.stack.tenant_id)
             values.update({p: secrets[p] for p in placeholders})
         return cloudinit.fill(self.properties[self.USER_DATA], values)
 

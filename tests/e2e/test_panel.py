@@ -152,3 +152,23 @@ def test_launch_scale_and_delete_from_the_panel(cloud, browser):
                seconds=STACK_SECONDS, reload=True)
     wait_until(browser, lambda d: stack_name not in cloud.openstack(
         'stack', 'list').stdout, seconds=STACK_SECONDS)
+
+
+def test_push_an_image_gives_the_users_own_commands(cloud, browser):
+    """The list's "Push an Image" modal: the registry and the user's lines.
+
+    What a user copies from it is what tests/functional/test_registry.py
+    runs with the docker CLI.
+    """
+    log_in(browser, 'demo', 'demo')
+    browser.get(PANEL)
+    browser.find_element(by.By.ID, 'containers__action_push_image').click()
+    modal = ui.WebDriverWait(browser, PAGE_SECONDS).until(
+        lambda d: d.find_element(CSS, '.modal .cvm-push-image'))
+    commands = [pre.text for pre in modal.find_elements(CSS, 'pre')]
+    assert commands == [
+        'docker login -u demo/demo %s' % helpers.CVM_REGISTRY,
+        'docker tag <your image> %s/<repository>:<tag>'
+        % helpers.CVM_REGISTRY,
+        'docker push %s/<repository>:<tag>' % helpers.CVM_REGISTRY]
+    screenshot(browser, 'panel-push.png')

@@ -63,8 +63,10 @@ def vm_stacks(cloud, ssh_key, tmp_path_factory):
     names = {'memcached': test_stacks.stack_name('vm-memcached'),
              'missing': test_stacks.stack_name('vm-missing'),
              real_vms.PROBE: test_stacks.stack_name('vm-probe')}
+    # The Glance image "up" pushed to heat-cvm-registry: the VM pulls it
+    # with its pull grant.
     real_vms.create_memcached(cloud, names['memcached'],
-                              helpers.REGISTRY + '/memcached:1.6')
+                              glance_image=real_vms.GLANCE_MEMCACHED)
     real_vms.create_memcached(cloud, names['missing'],
                               helpers.REGISTRY + '/nothing-here:1')
     environment = tmp_path_factory.mktemp('probe') / 'probe.yaml'

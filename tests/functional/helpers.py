@@ -24,6 +24,8 @@ STATE = minicloud.STATE
 HORIZON_URL = minicloud.HORIZON_URL
 # The local registry as a guest names it (the cloud's host name).
 REGISTRY = '%s:%d' % (minicloud.API_HOST, minicloud.PORTS['registry'])
+# heat-cvm-registry, which serves Glance's docker-format images.
+CVM_REGISTRY = minicloud.CVM_REGISTRY
 
 
 class Cloud:

@@ -18,6 +18,9 @@ VM_IMAGE = 'cvm-host-vm'
 CLOUD_READY_TIMEOUT = 1200
 READY_TIMEOUT = CLOUD_READY_TIMEOUT
 PROBE = 'probe'
+# What "up" pushed to heat-cvm-registry as the demo user
+# (tools/minicloud/cloud_setup.py): a Glance image of the demo project.
+GLANCE_MEMCACHED = 'memcached:1.6'
 
 # A sample of the property-based test's corpus (tests/unit/test_guest_runs:
 # anything a user can type but a line break or NUL): shell, YAML, JSON,
@@ -39,16 +42,26 @@ HOSTILE = [
 SHELL_PREFIX = ['/bin/sh', '-c', 'exec sleep 3600', 'sh']
 
 
+def glance_memcached_id(cloud):
+    # Listed whole: Glance takes "memcached" of a name filter
+    # "memcached:1.6" for an operator.
+    [image] = [image for image in cloud.json('image', 'list')
+               if image['Name'] == GLANCE_MEMCACHED]
+    return image['ID']
+
+
 def wait_for_stack(cloud, name):
     """A real VM's stack once settled (its boot may last ready_timeout)."""
     return cloud.wait_for_stack(name, READY_TIMEOUT + 120)
 
 
-def create_memcached(cloud, name, image):
+def create_memcached(cloud, name, image=None, glance_image=None):
+    source = ('glance_image=%s' % glance_image if glance_image
+              else 'image=%s' % image)
     cloud.openstack('stack', 'create', '-t',
                     str(test_stacks.EXAMPLES / 'memcached.yaml'),
                     '--parameter', 'host_image=%s' % VM_IMAGE,
-                    '--parameter', 'image=%s' % image, name)
+                    '--parameter', source, name)
 
 
 def probe_environment():

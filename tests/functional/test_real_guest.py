@@ -53,9 +53,13 @@ def test_memcached_runs_in_a_real_vm(cloud, vm_stacks):
     assert stats['version'].startswith('1.6')
 
     # Nova's console log API shows the guest's own serial console: its
-    # helper pulled from the registry and signalled Heat itself.
+    # helper pulled the Glance image through heat-cvm-registry, by ID and
+    # pinned to the digest the push gave it, and signalled Heat itself.
     console = cloud.openstack('console', 'log', 'show', server).stdout
-    assert 'heat-cvm: pulling %s/memcached:1.6' % helpers.REGISTRY in console
+    image = cloud.json('image', 'show', real_vms.glance_memcached_id(cloud))
+    assert 'heat-cvm: pulling %s/%s@%s' % (
+        helpers.CVM_REGISTRY, image['id'],
+        image['properties']['cvm_manifest_digest']) in console
     assert 'heat-cvm: signalled SUCCESS to Heat' in console
 
     cloud.openstack('stack', 'delete', '--yes', '--wait', name)

@@ -154,9 +154,13 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
         container(cloud, name, 'glance_image=%s' % image['name'],
                   'command=["true"]')
         record = cloud.guest_records()[cloud.output(name, 'servers')[0]]
-        pulls = [c['argv'] for c in record['calls']
-                 if c['cmd'] == 'docker' and c['argv'][0] == 'pull']
-        assert pulls == [['pull', '%s/%s' % (helpers.REGISTRY,
+        docker = [c['argv'] for c in record['calls'] if c['cmd'] == 'docker']
+        # Logged in to heat-cvm-registry (with its pull grant), then
+        # pulled by ID.
+        logins = [argv for argv in docker if argv[0] == 'login']
+        assert [argv[-1] for argv in logins] == [helpers.CVM_REGISTRY]
+        pulls = [argv for argv in docker if argv[0] == 'pull']
+        assert pulls == [['pull', '%s/%s' % (helpers.CVM_REGISTRY,
                                              image['id'])]]
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)

@@ -41,6 +41,10 @@ class Image:
         self.min_ram = 0
         self.size = 10 * 2 ** 20
 
+    def get(self, key, default=None):
+        # glanceclient's images are dicts too: extra properties by key.
+        return getattr(self, key, default)
+
 
 IMAGES = {image.name: image for image in (
     Image('cvm-host', 'bare'), Image('cvm-host-v2', 'bare'),

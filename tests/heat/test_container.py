@@ -12,6 +12,8 @@ import logging
 import shutil
 import subprocess
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives import serialization
 import fixtures
 from heat.engine import stack as parser
 from heat.objects import raw_template as raw_template_object
@@ -21,6 +23,7 @@ import yaml
 
 from heat_cvm import blueprint
 from heat_cvm import facts
+from heat_cvm.registry import grants
 from tests.heat import base
 from tests.heat import cloud
 from tests.heat import guests
@@ -410,6 +413,41 @@ class ContainerStackTest(base.HeatTestCase):
         for run in self.guests.runs:
             self.assertIn('127.0.0.1:5000/' + image_id,
                           run.docker_runs[0]['argv'])
+
+    def test_glance_image_guests_pull_with_a_grant_heat_never_shows(self):
+        key = ed25519.Ed25519PrivateKey.generate()
+        key_file = self.useFixture(fixtures.TempDir()).join('grant.key')
+        with open(key_file, 'wb') as out:
+            out.write(key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo)
+        cfg.CONF.set_override('registry', 'registry.test:443', group='cvm')
+        cfg.CONF.set_override('pull_grant_key_file', key_file, group='cvm')
+        stack = self.create(template(image=None, glance_image='app-docker'))
+        self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        image_id = cloud.IMAGES['app-docker'].id
+        held = []
+        for run in self.guests.runs:
+            with open(run.root + '/etc/heat-cvm/app/pull-grant') as f:
+                held.append(f.read())
+            grant = grants.verify(public, held[-1])
+            self.assertEqual((stack.tenant_id, image_id),
+                             (grant.project_id, grant.image_id))
+            login = run.commands('docker')[0]
+            self.assertEqual(['login', '--username', grants.GRANT_USER,
+                              '--password-stdin', 'registry.test:443'],
+                             login['argv'])
+            self.assertIn('registry.test:443/' + image_id,
+                          run.docker_runs[0]['argv'])
+        self.assertEqual(2, len(held))
+        encoded = [base64.b64encode(g.encode()).decode() for g in held]
+        for text in self.texts_heat_shows(stack):
+            for grant in held + encoded:
+                self.assertNotIn(grant, text)
 
     def test_secrets_stay_out_of_templates_events_and_outputs(self):
         stack = self.create(template(registry_credentials={

@@ -35,6 +35,13 @@ ALARMING = {
                    'url': 'http://%s.aodh.example.com:8042' % interface}
                   for interface in ('admin', 'internal', 'public')]}
 
+# heat-cvm-registry, as "openstack endpoint create" registers it.
+REGISTRY = {
+    'type': 'container-registry', 'name': 'heat-cvm-registry',
+    'endpoints_links': [],
+    'endpoints': [{'region': 'RegionOne', 'interface': 'public',
+                   'url': 'https://registry.example.com:19495'}]}
+
 SECRET = 'correct-horse-battery-staple'
 
 
@@ -54,14 +61,20 @@ def stack_row(**info):
 
 
 def container_stack(stack_name='shop', resource='web', status=None,
-                    **props):
-    """The nested stack of an OS::CVM::Container, as a list row."""
-    props.setdefault('image', 'nginx:1.27')
+                    glance=None, **props):
+    """The nested stack of an OS::CVM::Container, as a list row.
+
+    ``glance``: how the resource resolved a glance_image property (the
+    glance_* and registry arguments of ContainerSpec.from_properties).
+    """
+    if 'glance_image' not in props:
+        props.setdefault('image', 'nginx:1.27')
     props.setdefault('networks', ['private'])
     props.setdefault('ports', [{'port': 80}])
     props.setdefault('scaling', {'min_size': 1, 'max_size': 4,
                                  'desired_capacity': 2})
-    spec = spec_mod.ContainerSpec.from_properties(props, {}, resource)
+    spec = spec_mod.ContainerSpec.from_properties(props, {}, resource,
+                                                  **(glance or {}))
     return stack_row(
         stack_name='%s-%s-%s' % (stack_name, resource, short_id()),
         stack_status=status or 'CREATE_COMPLETE',
@@ -136,6 +149,19 @@ class PanelTestCase(helpers.TestCase):
         # and Aodh, which autoscaling needs.
         self.service_catalog.append(copy.deepcopy(ORCHESTRATION))
         self.service_catalog.append(copy.deepcopy(ALARMING))
+
+    def set_user(self, project, username, domain):
+        """The logged-in user, with its project's and domain's names.
+
+        Horizon's own test user has no project name.
+        """
+        self.setActiveUser(
+            id=self.user.id, token=self.token, username=username,
+            tenant_id=self.tenant.id, tenant_name=project,
+            user_domain_name=domain, user_domain_id=self.domain.id,
+            domain_id=self.domain.id, service_catalog=self.service_catalog,
+            authorized_tenants=self.tenants.list(),
+            roles=[{'id': '2', 'name': 'member'}])
 
     def assertShows(self, response, text):
         """``text`` is in the page (without printing the whole page)."""

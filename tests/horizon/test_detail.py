@@ -1,15 +1,19 @@
 """A container's detail page: Overview, Servers, Scaling, Events, Logs,
 Template."""
 
+import unittest
 from unittest import mock
 
 from django.urls import reverse
+from glanceclient import exc as glance_exc
 from heatclient.v1 import resources as heat_resources
 from openstack_dashboard import api as os_api
 from openstack_dashboard.test import helpers
+from openstack_dashboard.test.test_data import glance_data
 import yaml
 
 from heat_cvm import schema
+from horizon_cvm import images
 from tests.horizon import base
 
 # A template written for "openstack stack create", with a secret given in
@@ -154,6 +158,121 @@ class DetailTest(base.PanelTestCase):
         res = self.client.get(detail_url(plain))
 
         self.assertEqual(404, res.status_code)
+
+
+GLANCE_ID = '4f7c0c1e-55e0-4d2f-9c3a-7f3e2b1a0d11'
+DIGEST = 'sha256:' + '5e' * 32
+REGISTRY = 'registry.example.com:19495'
+
+
+def glance_image(**info):
+    """A Glance image as openstack_dashboard.api.glance.image_get gives it."""
+    info.setdefault('id', GLANCE_ID)
+    info.setdefault('container_format', 'docker')
+    info.setdefault('disk_format', 'raw')
+    return os_api.glance.Image(glance_data.APIResourceV2(info))
+
+
+class ImageDigestTest(base.PanelTestCase):
+    """The Overview names the image the members run and its digest."""
+
+    def show_overview(self, glance=None, **props):
+        """The Overview of a container of a CLI stack with ``props``."""
+        web = base.container_stack('shop', 'web', glance=glance, **props)
+        owner = base.stack_row(id=web.parent, stack_name='shop',
+                               parameters={})
+        template = {'heat_template_version': '2021-04-16',
+                    'resources': {'web': {'type': 'OS::CVM::Container',
+                                          'properties': props}}}
+        self.heat.stacks.get.side_effect = {web.id: web, owner.id: owner}.get
+        self.heat.stacks.template.side_effect = {owner.id: template}.get
+        return self.client.get(detail_url(web))
+
+    # How the resource resolved "team/cache:1": the registry serves it by
+    # its Glance ID, pinned to its digest.
+    RESOLVED = {'glance_image_id': GLANCE_ID, 'registry': REGISTRY,
+                'glance_digest': DIGEST}
+
+    @helpers.create_mocks({os_api.nova: ['server_list'],
+                           os_api.glance: ['image_get']})
+    def test_a_glance_image_shows_its_name_id_and_digest(self):
+        self.mock_server_list.return_value = ([], False)
+        self.mock_image_get.return_value = glance_image(
+            name='team/cache:1', cvm_manifest_digest=DIGEST)
+
+        res = self.show_overview(glance=self.RESOLVED,
+                                 glance_image='team/cache:1')
+
+        self.assertShows(res, '<dd class="cvm-glance-name">team/cache:1</dd>')
+        self.assertShows(res, '<dd class="cvm-glance-id">%s</dd>'
+                              % GLANCE_ID)
+        self.assertShows(res, '<dd class="cvm-digest">%s</dd>' % DIGEST)
+        # One Glance call, by the ID the resource resolved the name to.
+        self.mock_image_get.assert_called_once_with(helpers.IsHttpRequest(),
+                                                    GLANCE_ID)
+
+    @helpers.create_mocks({os_api.nova: ['server_list'],
+                           os_api.glance: ['image_get']})
+    def test_the_digest_is_the_glance_images_own(self):
+        # Pulled by ID, unpinned: the digest shown is Glance's property.
+        self.mock_server_list.return_value = ([], False)
+        self.mock_image_get.return_value = glance_image(
+            name='team/cache:1', cvm_manifest_digest=DIGEST)
+
+        res = self.show_overview(
+            glance={'glance_image_id': GLANCE_ID, 'registry': REGISTRY},
+            glance_image='team/cache:1')
+
+        self.assertShows(res, '<dd class="cvm-digest">%s</dd>' % DIGEST)
+
+    @helpers.create_mocks({os_api.nova: ['server_list'],
+                           os_api.glance: ['image_get']})
+    def test_a_deleted_glance_image_is_shown_as_not_found(self):
+        self.mock_server_list.return_value = ([], False)
+        self.mock_image_get.side_effect = glance_exc.HTTPNotFound()
+
+        res = self.show_overview(glance=self.RESOLVED,
+                                 glance_image='team/cache:1')
+
+        self.assertEqual(200, res.status_code)
+        self.assertShows(res, '<dd class="cvm-glance-name">team/cache:1</dd>')
+        self.assertShows(res, 'not found in Glance')
+        # What the members pull is still known.
+        self.assertShows(res, '<dd class="cvm-digest">%s</dd>' % DIGEST)
+        self.assertHides(res, 'Unable to get the Glance image')
+
+    @helpers.create_mocks({os_api.nova: ['server_list'],
+                           os_api.glance: ['image_get']})
+    def test_an_image_pinned_by_digest_shows_it_without_glance(self):
+        self.mock_server_list.return_value = ([], False)
+
+        res = self.show_overview(image='nginx@%s' % DIGEST)
+
+        self.assertShows(res, '<dd class="cvm-digest">%s</dd>' % DIGEST)
+        self.assertHides(res, 'cvm-glance-name')
+        self.mock_image_get.assert_not_called()
+
+
+class RunningImageTest(unittest.TestCase):
+    """Which Glance image to look up, from the properties and the pull."""
+
+    PULLED = '%s/%s@%s' % (REGISTRY, GLANCE_ID, DIGEST)
+
+    def test_a_name_is_looked_up_by_the_id_it_resolved_to(self):
+        self.assertEqual(
+            images.RunningImage('team/cache:1', GLANCE_ID, DIGEST),
+            images.running_image({'glance_image': 'team/cache:1'},
+                                 self.PULLED))
+
+    def test_without_a_resolved_id_the_property_is_looked_up(self):
+        self.assertEqual(
+            images.RunningImage(GLANCE_ID, GLANCE_ID, None),
+            images.running_image({'glance_image': GLANCE_ID}, ''))
+
+    def test_a_computed_glance_image_is_not_looked_up(self):
+        running = images.running_image(
+            {'glance_image': {'get_attr': ['img', 'id']}}, self.PULLED)
+        self.assertEqual((None, DIGEST), (running.glance_id, running.digest))
 
 
 def heat_resource(name, physical_id):

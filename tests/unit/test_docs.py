@@ -25,7 +25,7 @@ def test_readme_documents_every_property_and_option():
     text = read_readme()
     for field in docs.schema.FIELDS:
         assert '* ``%s`` (' % field.name in text
-    for opt in docs.config.cvm_opts:
+    for opt in docs.config.cvm_opts + docs.registry_config.registry_opts:
         assert '* ``%s`` (' % opt.dest in text
 
 

@@ -137,8 +137,10 @@ def test_vendor_data_runs_each_value_as_an_argument(tmp_path):
 
     hosts = tmp_path / 'hosts'
     hosts.write_text('127.0.0.1 localhost\n')
+    pem = '-----BEGIN CERTIFICATE-----\n$(reboot) "quoted"\n'
     document = yaml.safe_load(qemu_guest.vendor_data(
-        '10.0.2.100 cloud.test', ['cloud.test:5000']))
+        '10.0.2.100 cloud.test', ['cloud.test:5000'],
+        [('cloud.test:443', pem)]))
     for command in document['bootcmd']:
         # The guest's paths, moved under tmp_path.
         command = [word.replace('/etc/', str(tmp_path) + '/')
@@ -148,6 +150,8 @@ def test_vendor_data_runs_each_value_as_an_argument(tmp_path):
     assert hosts.read_text() == '127.0.0.1 localhost\n10.0.2.100 cloud.test\n'
     assert json.loads((tmp_path / 'docker' / 'daemon.json').read_text()) == {
         'insecure-registries': ['cloud.test:5000']}
+    assert (tmp_path / 'docker' / 'certs.d' / 'cloud.test:443' / 'ca.crt'
+            ).read_text() == pem
 
 
 def test_meta_data_carries_the_key_pair_as_nova_serves_it():

@@ -2,11 +2,16 @@
 blob cache (heat_cvm.registry)."""
 
 import os
+import time
 
 from cryptography import fernet
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives import serialization
+import jwt
 import pytest
 
 from heat_cvm.registry import blobs
+from heat_cvm.registry import grants
 from heat_cvm.registry import names
 from heat_cvm.registry import oci
 from heat_cvm.registry import tokens
@@ -201,3 +206,46 @@ def test_chunks_must_come_in_order(store):
     with pytest.raises(oci.RegistryError) as error:
         store.append(path, io.BytesIO(b'def'), 0)
     assert error.value.status == 416
+
+
+def key_pair():
+    key = ed25519.Ed25519PrivateKey.generate()
+    return (key.private_bytes(serialization.Encoding.PEM,
+                              serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()),
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def test_a_grant_names_its_project_and_image():
+    private, public = key_pair()
+    grant = grants.verify(public, grants.mint(private, 'p1', IMAGE_ID, 600))
+    assert (grant.project_id, grant.image_id) == ('p1', IMAGE_ID)
+    assert grant.expires_at - time.time() == pytest.approx(
+        600 + grants.MARGIN_SECONDS, abs=5)
+
+
+@pytest.mark.parametrize('forge, reason', [
+    (lambda private, other: grants.mint(other, 'p1', IMAGE_ID, 600),
+     'not valid'),
+    (lambda private, other: grants.mint(private, 'p1', IMAGE_ID, 600,
+                                        now=time.time() - 5000), 'expired'),
+    (lambda private, other: jwt.encode(
+        {'aud': 'elsewhere', 'sub': 'p1', 'image': IMAGE_ID, 'act': 'pull',
+         'exp': time.time() + 60}, private, algorithm='EdDSA'), 'not valid'),
+    (lambda private, other: jwt.encode(
+        {'aud': grants.AUDIENCE, 'sub': 'p1', 'image': IMAGE_ID,
+         'act': 'push', 'exp': time.time() + 60}, private,
+        algorithm='EdDSA'), 'not for pulls'),
+    (lambda private, other: jwt.encode(
+        {'aud': grants.AUDIENCE, 'sub': 'p1', 'image': IMAGE_ID,
+         'act': 'pull', 'exp': time.time() + 60}, 'a shared secret',
+        algorithm='HS256'), 'not valid'),
+])
+def test_a_forged_or_stale_grant_is_refused(forge, reason):
+    private, public = key_pair()
+    other, _other_public = key_pair()
+    with pytest.raises(oci.RegistryError, match=reason) as error:
+        grants.verify(public, forge(private, other))
+    assert error.value.status == 401

@@ -111,3 +111,41 @@ def test_error_names_path_and_value():
     assert exc.value.path == 'ports[1].host_port'
     assert str(exc.value) == ('ports[1].host_port: host port 80/tcp is '
                               'already published by ports[0]')
+
+
+GLANCE = {'glance_image': 'team/app:1', 'networks': ['private']}
+GLANCE_ID = '0b6c3a52-1b1a-4e0e-9f0e-2a8c4c1d9e10'
+DIGEST = 'sha256:' + 'b' * 64
+
+
+def test_glance_image_is_pulled_by_id_pinned_to_its_digest():
+    spec = build(GLANCE, glance_image_id=GLANCE_ID, registry='reg.test:443',
+                 glance_digest=DIGEST, pull_grants=True)
+    assert spec.image == 'reg.test:443/%s@%s' % (GLANCE_ID, DIGEST)
+    assert spec.pull_grant_image == GLANCE_ID
+    assert spec.registry_host == 'reg.test:443'
+
+
+def test_without_grants_a_glance_image_is_pulled_anonymously():
+    spec = build(GLANCE, glance_image_id=GLANCE_ID, registry='reg.test:443')
+    assert spec.image == 'reg.test:443/%s' % GLANCE_ID
+    assert spec.pull_grant_image is None
+
+
+def test_registry_credentials_are_refused_beside_a_pull_grant():
+    with pytest.raises(spec_mod.SpecError) as error:
+        build(dict(GLANCE, registry_credentials={'username': 'u',
+                                                 'password': 'hunter2'}),
+              glance_image_id=GLANCE_ID, registry='reg.test:443',
+              pull_grants=True)
+    assert error.value.path == 'registry_credentials'
+    assert 'pull grant' in error.value.message
+    assert 'hunter2' not in str(error.value)
+
+
+def test_a_malformed_digest_property_is_refused_naming_it():
+    with pytest.raises(spec_mod.SpecError) as error:
+        build(GLANCE, glance_image_id=GLANCE_ID, registry='reg.test:443',
+              glance_digest='md5:abc', pull_grants=True)
+    assert error.value.path == 'glance_image'
+    assert 'cvm_manifest_digest' in error.value.message

@@ -21,6 +21,7 @@ import argparse
 import datetime
 import json
 import pathlib
+import subprocess
 import time
 
 from gnocchiclient import exceptions as gnocchi_exceptions
@@ -190,7 +191,23 @@ def compute(conn):
          'the compute node in placement')
 
 
-def resources(conn, state, host_image_dir, registry, alarm_granularity):
+def copy_to_cvm_registry(registry, cvm_registry, reference):
+    """An image of the local registry, pushed to heat-cvm-registry.
+
+    By the demo user, as a user pushes one: a docker-format Glance image
+    of the demo project, named after its reference. With skopeo: a real
+    client, and no docker engine needed.
+    """
+    subprocess.run(
+        ['skopeo', 'copy', '--quiet', '--src-tls-verify=false',
+         '--dest-creds', 'demo/demo:demo',
+         'docker://%s/%s' % (registry.split('//')[-1], reference),
+         'docker://%s/%s' % (cvm_registry, reference)],
+        check=True, capture_output=True)
+
+
+def resources(conn, state, host_image_dir, registry, alarm_granularity,
+              cvm_registry):
     # Two vCPU counts: a CPU alarm's threshold depends on the flavor's.
     for name, vcpus in (('m1.small', 1), ('m1.medium', 2)):
         if not conn.compute.find_flavor(name):
@@ -216,6 +233,7 @@ def resources(conn, state, host_image_dir, registry, alarm_granularity):
     telemetry(conn, alarm_granularity)
     registry_image.push_busybox(registry)
     registry_image.push_memcached(registry)
+    copy_to_cvm_registry(registry, cvm_registry, 'memcached:1.6')
     heat_engine(conn)
 
     def backend_pools():
@@ -266,7 +284,8 @@ def main():
     else:
         resources(conn, args.state, args.host_image_dir,
                   'http://127.0.0.1:%d' % args.ports['registry'],
-                  args.alarm_granularity)
+                  args.alarm_granularity,
+                  '%s:%d' % (args.api_host, args.ports['cvm_registry']))
 
 
 if __name__ == '__main__':

@@ -1,10 +1,11 @@
 """The demo: the memcached example, as a user launches it, on the minicloud.
 
 Run by ``minicloud.py demo`` with the services' venv once the cloud is up:
-registers a docker-format image in Glance (a real ``docker save`` archive,
-for the ``glance_image`` property), creates templates/examples/memcached.yaml
-as the demo user, its member a real VM of the container-host image
-("cvm-host-vm") running memcached from the local registry, shows the
+shows the docker-format Glance image memcached:1.6 that ``up`` pushed to
+heat-cvm-registry, creates templates/examples/memcached.yaml from it
+(``glance_image``) as the demo user, its member a real VM of the
+container-host image ("cvm-host-vm") pulling it through heat-cvm-registry
+with its pull grant, shows the
 stack's events as Heat reports them until it is complete, asks memcached
 for its stats through the forwarded port, and prints the endpoints and how
 to go on. Idempotent: a running demo stack is shown again, not created
@@ -12,60 +13,29 @@ twice.
 """
 
 import argparse
-import hashlib
-import io
 import json
 import pathlib
 import socket
 import sys
-import tarfile
 import time
 
 import cloud_setup
 
 STACK = 'demo-memcached'
-DOCKER_IMAGE = 'hello-docker'
+# Pushed by "up" (cloud_setup.copy_to_cvm_registry).
+DOCKER_IMAGE = 'memcached:1.6'
 POLL_SECONDS = 2
 
 
-def _tar_member(tar, name, data):
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    info.mtime = 0
-    tar.addfile(info, io.BytesIO(data))
-
-
-def docker_save_archive():
-    """A one-layer image in ``docker save`` format, made without docker."""
-    layer_buffer = io.BytesIO()
-    with tarfile.open(fileobj=layer_buffer, mode='w') as layer:
-        _tar_member(layer, 'hello.txt', b'hello from heat-cvm\n')
-    layer_bytes = layer_buffer.getvalue()
-    diff_id = 'sha256:' + hashlib.sha256(layer_bytes).hexdigest()
-    config = json.dumps({
-        'architecture': 'amd64', 'os': 'linux',
-        'config': {'Cmd': ['cat', '/hello.txt']},
-        'rootfs': {'type': 'layers', 'diff_ids': [diff_id]}}).encode()
-    config_name = hashlib.sha256(config).hexdigest() + '.json'
-    manifest = json.dumps([{'Config': config_name,
-                            'RepoTags': ['hello:latest'],
-                            'Layers': ['layer/layer.tar']}]).encode()
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode='w') as tar:
-        _tar_member(tar, 'layer/layer.tar', layer_bytes)
-        _tar_member(tar, config_name, config)
-        _tar_member(tar, 'manifest.json', manifest)
-    return archive.getvalue()
-
-
-def register_docker_image(conn):
-    image = conn.image.find_image(DOCKER_IMAGE)
-    if image is None:
-        image = conn.image.create_image(
-            name=DOCKER_IMAGE, data=docker_save_archive(),
-            disk_format='raw', container_format='docker')
-    print('Glance image %s (container_format docker): %s'
-          % (DOCKER_IMAGE, image.id))
+def show_docker_image(conn):
+    """The memcached image ``up`` pushed to heat-cvm-registry, in Glance."""
+    [image] = [image for image in conn.image.images(
+        container_format='docker') if image.name == DOCKER_IMAGE]
+    print('Glance image %s (container_format docker, pushed to '
+          'heat-cvm-registry): %s, manifest %s'
+          % (image.name, image.id, image.properties.get(
+              'cvm_manifest_digest')))
+    return image
 
 
 def events(conn, stack):
@@ -161,14 +131,11 @@ def main():
     parser.add_argument('--state', type=pathlib.Path, required=True)
     parser.add_argument('--template', type=pathlib.Path, required=True)
     parser.add_argument('--horizon-url', required=True)
-    parser.add_argument('--registry', required=True,
-                        help='the local registry, as guests name it')
     args = parser.parse_args()
     conn = cloud_setup.connect(args.state, cloud='minicloud')
-    register_docker_image(conn)
+    image = show_docker_image(conn)
     stack = launch(conn, args.template, {
-        'host_image': cloud_setup.VM_IMAGE,
-        'image': args.registry + '/memcached:1.6'})
+        'host_image': cloud_setup.VM_IMAGE, 'glance_image': image.id})
     return report(stack, args.state, args.horizon_url)
 
 

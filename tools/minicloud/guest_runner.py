@@ -169,10 +169,13 @@ class Runner(object):
     def boot_vm(self, server, text, guest_dir):
         address = qemu_guest.API_GUEST_ADDRESS
         guest_forwards = [(address, self.ports[name], self.ports[name])
-                          for name in ('heat', 'heat_cfn', 'registry')]
+                          for name in ('heat', 'heat_cfn', 'registry',
+                                       'cvm_registry')]
         forwards = {'%d/tcp' % port: qemu_guest.free_port()
                     for port in qemu_guest.published_ports(text) + [22]}
         registry = '%s:%d' % (self.api_host, self.ports['registry'])
+        cvm_registry = '%s:%d' % (self.api_host, self.ports['cvm_registry'])
+        ca = (self.state / 'etc' / 'tls' / 'ca.crt').read_text()
         guest = qemu_guest.Guest(self.vm_image_dir(), guest_dir,
                                  whole_disk=True,
                                  console=self.console_path(server))
@@ -182,7 +185,8 @@ class Runner(object):
                     instance_id=server['id'], hostname=server['name'],
                     memory_mb=VM_MEMORY_MB,
                     vendor=qemu_guest.vendor_data(
-                        '%s %s' % (address, self.api_host), [registry]),
+                        '%s %s' % (address, self.api_host), [registry],
+                        [(cvm_registry, ca)]),
                     net=qemu_guest.CLOUD_NET, metadata=True,
                     public_keys=self.public_keys(server),
                     niceness=VM_NICENESS)

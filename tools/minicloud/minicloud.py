@@ -197,6 +197,7 @@ def write_configs():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_template(name).substitute(values))
     make_certificates()
+    make_grant_keys()
     # heat-cvm-registry's Fernet key: 32 random bytes, urlsafe base64.
     token_key = STATE / 'etc' / 'cvm-registry' / 'token.key'
     token_key.write_bytes(base64.urlsafe_b64encode(os.urandom(32)))
@@ -240,6 +241,17 @@ def make_certificates():
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey',
             'ca.key', '-CAcreateserial', '-days', '30', '-extfile',
             'san.ext', '-out', 'server.crt')
+
+
+def make_grant_keys():
+    """heat-engine's Ed25519 key for pull grants; the registry's half."""
+    private = STATE / 'etc' / 'heat' / 'pull-grant.key'
+    subprocess.run(['openssl', 'genpkey', '-algorithm', 'ed25519', '-out',
+                    str(private)], check=True, capture_output=True)
+    subprocess.run(['openssl', 'pkey', '-in', str(private), '-pubout',
+                    '-out', str(STATE / 'etc' / 'cvm-registry' /
+                                'pull-grant.pub')],
+                   check=True, capture_output=True)
 
 
 def trust_ca():
@@ -763,8 +775,7 @@ def cmd_demo(args):
     template = REPO / 'templates' / 'examples' / 'memcached.yaml'
     returncode = subprocess.call(
         [venv_bin('python'), str(HERE / 'demo.py'), '--state', str(STATE),
-         '--template', str(template), '--horizon-url', HORIZON_URL,
-         '--registry', '%s:%d' % (API_HOST, PORTS['registry'])],
+         '--template', str(template), '--horizon-url', HORIZON_URL],
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
     log('demo done in %.0f s' % (time.monotonic() - started))
     return returncode

@@ -86,10 +86,12 @@ def published_ports(user_data):
     return []
 
 
-def vendor_data(hosts_line=None, insecure_registries=()):
+def vendor_data(hosts_line=None, insecure_registries=(), registry_cas=()):
     """A cloud's vendor data for its guests.
 
-    A hosts entry, and the registries dockerd may reach over plain HTTP.
+    A hosts entry, the registries dockerd may reach over plain HTTP, and
+    the CA certificates of registries whose CA is the cloud's own
+    ((registry, PEM) pairs, where dockerd looks for them).
     bootcmd runs in cloud-init's init stage, before docker.service starts;
     user data replaces a key it also sets, and heat-cvm's sets no bootcmd.
     Each value is a positional argument of ``sh -c``, never shell text.
@@ -103,6 +105,10 @@ def vendor_data(hosts_line=None, insecure_registries=()):
             {'insecure-registries': list(insecure_registries)})
         commands.append(['sh', '-c', 'mkdir -p /etc/docker && echo "$1" '
                          '> /etc/docker/daemon.json', 'sh', daemon])
+    for registry, pem in registry_cas:
+        commands.append(['sh', '-c', 'mkdir -p "/etc/docker/certs.d/$1" && '
+                         'printf %s "$2" > "/etc/docker/certs.d/$1/ca.crt"',
+                         'sh', registry, pem])
     # JSON is YAML: no quoting of ours between the values and cloud-init.
     document = json.dumps({'bootcmd': commands}, indent=1)
     return '#cloud-config\n%s\n' % document

@@ -17,6 +17,24 @@ class LaunchContainer(tables.LinkAction):
     policy_rules = (('orchestration', 'stacks:create'),)
 
 
+class PushImage(tables.LinkAction):
+    """How to push an image to the cloud's heat-cvm-registry.
+
+    Shown when the catalog has the registry; a push creates a Glance
+    image, hence Glance's policy.
+    """
+
+    name = 'push_image'
+    verbose_name = _('Push an Image')
+    url = 'horizon:project:cvm_containers:push_image'
+    classes = ('ajax-modal',)
+    icon = 'upload'
+    policy_rules = (('image', 'add_image'),)
+
+    def allowed(self, request, datum=None):
+        return api.registry_enabled(request)
+
+
 class ScaleContainer(tables.LinkAction):
     name = 'scale'
     verbose_name = _('Scale')
@@ -148,7 +166,7 @@ class ContainersTable(tables.DataTable):
         prev_pagination_param = 'prev_container_marker'
         status_columns = ['status']
         table_actions = (ContainersFilterAction, LaunchContainer,
-                         DeleteContainer)
+                         PushImage, DeleteContainer)
         row_actions = (ScaleContainer, UpdateImage, DeleteContainer)
 
 

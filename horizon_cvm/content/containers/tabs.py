@@ -6,10 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import tabs
 from openstack_dashboard import api as os_api
+from openstack_dashboard import exceptions as os_exceptions
 
 from heat_cvm import schema
 from horizon_cvm import api
 from horizon_cvm.content.containers import tables as cvm_tables
+from horizon_cvm import images
 from horizon_cvm import scaling
 
 
@@ -46,6 +48,23 @@ def property_rows(properties):
     return rows
 
 
+def glance_image(request, running):
+    """(the Glance image a container runs or None, whether it is missing).
+
+    One Glance call, for a container with a glance_image only. A deleted
+    image is no error of the page: the members already hold its data.
+    """
+    if not running.glance_id:
+        return None, False
+    try:
+        return os_api.glance.image_get(request, running.glance_id), False
+    except os_exceptions.NOT_FOUND:
+        return None, True
+    except Exception:
+        exceptions.handle(request, _('Unable to get the Glance image.'))
+        return None, False
+
+
 class OverviewTab(tabs.Tab):
     name = _('Overview')
     slug = 'overview'
@@ -54,7 +73,13 @@ class OverviewTab(tabs.Tab):
     def get_context_data(self, request):
         container = self.tab_group.kwargs['container']
         properties = self.tab_group.kwargs['properties']
-        return {'container': container,
+        running = images.running_image(properties, container.image)
+        glance, missing = glance_image(request, running)
+        digest = glance.properties.get(images.GLANCE_DIGEST_PROPERTY) \
+            if glance else None
+        return {'container': container, 'running': running,
+                'glance': glance, 'glance_missing': missing,
+                'glance_digest': digest,
                 'properties': property_rows(properties)}
 
 

@@ -6,6 +6,7 @@ from horizon import forms
 from horizon import tables
 from horizon import tabs
 from horizon.utils import memoized
+from horizon import views
 from openstack_dashboard import api as os_api
 
 from horizon_cvm import api
@@ -13,6 +14,7 @@ from horizon_cvm import containers
 from horizon_cvm.content.containers import forms as cvm_forms
 from horizon_cvm.content.containers import tables as cvm_tables
 from horizon_cvm.content.containers import tabs as cvm_tabs
+from horizon_cvm import images
 from horizon_cvm import scaling
 
 INDEX_URL = 'horizon:project:cvm_containers:index'
@@ -185,6 +187,37 @@ class LaunchView(forms.ModalFormView):
             'horizon:project:cvm_containers:launch',
             args=(self.kwargs['template_key'],))
         context['launch_template'] = self.launch_template()
+        return context
+
+
+class PushImageView(forms.ModalFormMixin, views.HorizonTemplateView):
+    """How to push an image to heat-cvm-registry, as this user.
+
+    Only the catalog is read: nothing is called. The names are the user's
+    own, shown through the template's autoescaping.
+    """
+
+    template_name = 'project/cvm_containers/push.html'
+    modal_id = 'push_image_modal'
+    page_title = _('Push an Image')
+
+    def push_commands(self):
+        try:
+            url = api.registry_url(self.request)
+        except exceptions.ServiceCatalogException:
+            raise http.Http404(_('This cloud has no container registry.'))
+        user = self.request.user
+        return images.PushCommands(
+            registry=images.registry_address(url),
+            login_name=images.login_name(user.project_name, user.username,
+                                         user.user_domain_name))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['modal_id'] = self.modal_id
+        context['push'] = self.push_commands()
+        context['project_name'] = self.request.user.project_name
+        context['url'] = urls.reverse(INDEX_URL)
         return context
 
 
