@@ -5,8 +5,9 @@ a docker engine of the benchmark's own builds a multi-layer image of
 about 100 MB (``--layers`` layers of random, incompressible bytes and
 busybox) and pushes it to, then pulls it from:
 
-* the baseline: the minicloud's docker-registry (filesystem storage, on
-  this machine's disk, plain HTTP on loopback);
+* the baseline: Debian's docker-registry (filesystem storage, on this
+  machine's disk), started for the run over HTTPS with the minicloud's
+  certificate, as heat-cvm-registry is served;
 * heat-cvm-registry (HTTPS on loopback): a push writes the Glance image;
   a cold pull finds its blob cache empty and reads the image from Glance
   first; a warm pull is served from the cache.
@@ -26,11 +27,13 @@ memory bounded, independent of the image's size.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,10 +41,43 @@ import time
 from tests.functional import docker_engine
 from tests.functional import helpers
 from tools.minicloud import minicloud
+from tools.minicloud import qemu_guest
 
 GOALS = {'pull_cold': 1.2, 'pull_warm': 1.05, 'push': 1.3}
-BASELINE = '%s:%d' % (minicloud.API_HOST, minicloud.PORTS['registry'])
 CACHE = minicloud.STATE / 'data' / 'cvm-registry'
+BASELINE_CONFIG = """version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: %(root)s}}
+http:
+  addr: 127.0.0.1:%(port)d
+  tls: {certificate: %(tls)s/server.crt, key: %(tls)s/server.key}
+"""
+
+
+@contextlib.contextmanager
+def baseline_registry(workdir):
+    """docker-registry over HTTPS on a free port: its address."""
+    port = qemu_guest.free_port()
+    address = '%s:%d' % (minicloud.API_HOST, port)
+    config = workdir / 'registry.yml'
+    config.write_text(BASELINE_CONFIG % {
+        'root': workdir / 'baseline', 'port': port,
+        'tls': minicloud.TLS_DIR})
+    trust = pathlib.Path('/etc/docker/certs.d') / address
+    trust.mkdir(parents=True, exist_ok=True)
+    shutil.copy(minicloud.TLS_DIR / 'ca.crt', trust / 'ca.crt')
+    process = subprocess.Popen(['docker-registry', 'serve', str(config)],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        helpers.wait_until(lambda: minicloud.listening(port),
+                           'docker-registry on %d' % port, timeout=30,
+                           step=0.2)
+        yield address
+    finally:
+        process.terminate()
+        process.wait()
+        shutil.rmtree(trust)
 
 
 def build(engine, workdir, layers, layer_mb, tag):
@@ -93,10 +129,10 @@ def peak_rss_mb(pid):
     return None
 
 
-def measure(engine, image, repeat):
+def measure(engine, image, repeat, baseline):
     """Push and pull times against both registries."""
     cvm = '%s/bench-%d/big:1' % (helpers.CVM_REGISTRY, int(time.time()))
-    base = '%s/bench-%d/big:1' % (BASELINE, int(time.time()))
+    base = '%s/bench-%d/big:1' % (baseline, int(time.time()))
     runs = {'push': {'base': [], 'cvm': []},
             'pull_cold': {'base': [], 'cvm': []},
             'pull_warm': {'base': [], 'cvm': []}}
@@ -139,7 +175,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cloud = helpers.Cloud(minicloud.STATE)
     started = time.time()
-    with tempfile.TemporaryDirectory() as workdir:
+    with tempfile.TemporaryDirectory() as workdir, \
+            baseline_registry(pathlib.Path(workdir)) as baseline:
         engine = docker_engine.DockerEngine(
             pathlib.Path(workdir) / 'engine').start()
         try:
@@ -148,7 +185,8 @@ def main(argv=None):
                           args.layer_mb, 'bench/big:1')
             size_mb = int(engine.docker(
                 'image', 'inspect', '-f', '{{.Size}}', image).stdout) / 2**20
-            runs, pushed = measure(engine, 'bench/big:1', args.repeat)
+            runs, pushed = measure(engine, 'bench/big:1', args.repeat,
+                                   baseline)
         finally:
             engine.stop()
     result = {'benchmark': 'registry_bench', 'started': started,

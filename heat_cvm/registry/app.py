@@ -209,9 +209,7 @@ class Registry:
         if oci.is_digest(reference):
             image, found = self.holder(identity, repository, reference)
             if image is None:
-                raise oci.RegistryError(
-                    'MANIFEST_UNKNOWN', 'no image of %s visible to this '
-                    'project has manifest %s' % (repository, reference))
+                return self._pushed_manifest(identity, repository, reference)
             digest = reference
         else:
             if not oci.is_tag(reference):
@@ -226,6 +224,23 @@ class Registry:
             data, found['media_type'] if digest == found['manifest']
             else None)
         return data, media_type, digest
+
+    def _pushed_manifest(self, identity, repository, digest):
+        """A manifest the caller's project pushed by digest, untagged.
+
+        It is in no Glance image (only a tag makes one), but it is the
+        project's own: an index's child manifests are pushed so.
+        """
+        if self.store.was_pushed(identity.project_id, digest):
+            try:
+                data = self.store.read(digest)
+            except (FileNotFoundError, blobs.BlobCorrupt):
+                data = None
+            if data is not None:
+                return data, oci.parse_manifest(data)[1], digest
+        raise oci.RegistryError(
+            'MANIFEST_UNKNOWN', 'no image of %s visible to this project has '
+            'manifest %s' % (repository, digest))
 
     def _blob_bytes(self, identity, image, digest):
         blob = self.open_blob(identity, image, digest)[0]
@@ -372,6 +387,7 @@ class Application:
             response = self.dispatch(request)
         except oci.RegistryError as error:
             response = self.error(request, error)
+            drain(request)
         response.headers[API_VERSION_HEADER[0]] = API_VERSION_HEADER[1]
         return response(environ, start_response)
 
@@ -398,9 +414,8 @@ class Application:
                     config.SERVICE_NAME) + (
                     ',scope="%s"' % request.environ['cvm.scope']
                     if 'cvm.scope' in request.environ else ''))
-        if error.status >= 500 or error.status == 401:
-            LOG.info('%s %s: %s %s', request.method, request.path_info,
-                     error.code, error.message)
+        LOG.info('%s %s: %d %s %s', request.method, request.path_info,
+                 error.status, error.code, error.message)
         return response
 
     def authorize(self, request, name, action):
@@ -459,7 +474,7 @@ class Application:
             return response
         if request.method == 'PUT':
             identity = self.authorize(request, name, 'push')
-            data = request.body_file.read(oci.MANIFEST_MAX_BYTES + 1)
+            data = body_stream(request).read(oci.MANIFEST_MAX_BYTES + 1)
             digest = self.registry.put_manifest(
                 identity, name, reference, data, request.content_type)
             return created('/v2/%s/manifests/%s' % (name, digest), digest)
@@ -480,13 +495,19 @@ class Application:
             blob.close()
             response.content_length = size
             return response
-        first, last = byte_range or (0, size - 1)
+        if byte_range is None:
+            # The server's own file sending where it has one (uwsgi's).
+            wrapper = request.environ.get('wsgi.file_wrapper',
+                                          webob.static.FileIter)
+            response.app_iter = wrapper(blob, blobs.CHUNK)
+            response.content_length = size
+            return response
+        first, last = byte_range
         response.app_iter = webob.static.FileIter(blob).app_iter_range(
             first, last + 1)
         response.content_length = last + 1 - first
-        if byte_range:
-            response.status = 206
-            response.content_range = (first, last + 1, size)
+        response.status = 206
+        response.content_range = (first, last + 1, size)
         return response
 
     def on_start_upload(self, request, name):
@@ -609,6 +630,26 @@ def content_range_start(request):
     return int(match.group(1))
 
 
+# What is read of a refused request's body, so that the client reads the
+# answer instead of a reset connection (as distribution's registry does).
+DRAIN_MAX = 16 * 1024 * 1024
+
+
+def drain(request):
+    if request.method not in ('PUT', 'PATCH', 'POST'):
+        return
+    body = body_stream(request)
+    left = DRAIN_MAX
+    try:
+        while left > 0:
+            data = body.read(min(blobs.CHUNK, left))
+            if not data:
+                return
+            left -= len(data)
+    except (OSError, IOError):
+        return
+
+
 def body_stream(request):
     """The request body, chunked or not.
 
@@ -636,7 +677,14 @@ class _UwsgiChunks:
 
     def read(self, size):
         while len(self.buffer) < size and not self.done:
-            chunk = self.uwsgi.chunked_read()
+            try:
+                chunk = self.uwsgi.chunked_read()
+            except OSError as error:
+                # A chunk over uwsgi's --chunked-input-limit, or a client
+                # gone.
+                raise oci.RegistryError(
+                    'BLOB_UPLOAD_INVALID', 'the chunked request body could '
+                    'not be read: %s' % error)
             self.done = not chunk
             self.buffer += chunk or b''
         data, self.buffer = self.buffer[:size], self.buffer[size:]

@@ -29,6 +29,8 @@ LOG = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 SEALED_MTIME_NS = 1_000_000_000  # 1970-01-01T00:00:01Z
+# Uploads whose running hash is kept at most (they are abandoned, if more).
+HASHING_MAX = 256
 
 
 class BlobCorrupt(Exception):
@@ -76,6 +78,9 @@ class BlobStore:
     def __init__(self, root, max_bytes):
         self.root = pathlib.Path(root)
         self.max_bytes = max_bytes
+        # upload ID -> (bytes hashed, the running sha256) of the uploads
+        # this process is receiving.
+        self._hashing = {}
         for name in ('blobs/sha256', 'tmp', 'uploads', 'images', 'locks',
                      'pushed'):
             (self.root / name).mkdir(parents=True, exist_ok=True)
@@ -262,6 +267,8 @@ class BlobStore:
         """Append a request body; return the upload's size.
 
         BLOB_UPLOAD_INVALID (416) when ``start`` is not where the upload is.
+        The bytes are hashed as they arrive, so that finishing the upload
+        need not read it again (when the same process saw all of it).
         """
         with open(path, 'ab') as out:
             offset = out.tell()
@@ -269,20 +276,37 @@ class BlobStore:
                 raise oci.RegistryError(
                     'BLOB_UPLOAD_INVALID', 'chunk starts at %d, the upload '
                     'is at %d' % (start, offset), status=416)
+            hashed = self._hashing.pop(path.name, None)
+            if offset == 0:
+                hashed = (0, hashlib.sha256())
+            elif hashed is not None and hashed[0] != offset:
+                hashed = None   # another process wrote part of it
             while True:
                 data = source.read(CHUNK)
                 if not data:
                     break
                 out.write(data)
-            return out.tell()
+                if hashed is not None:
+                    hashed[1].update(data)
+            size = out.tell()
+        if hashed is not None:
+            if len(self._hashing) >= HASHING_MAX:
+                self._hashing.clear()   # abandoned uploads: hash them later
+            self._hashing[path.name] = (size, hashed[1])
+        return size
 
     def finish_upload(self, upload_id, path, digest):
-        actual = _file_digest(path)
+        hashed = self._hashing.pop(upload_id, None)
+        if hashed is not None and hashed[0] == path.stat().st_size:
+            actual = 'sha256:' + hashed[1].hexdigest()
+        else:
+            actual = _file_digest(path)
         self._upload_state(upload_id).unlink()
         self.commit(path, digest, actual)
         return path
 
     def cancel_upload(self, upload_id, path):
+        self._hashing.pop(upload_id, None)
         for stale in (path, self._upload_state(upload_id)):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()

@@ -14,6 +14,7 @@ import hashlib
 import json
 import ssl
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +24,7 @@ import pytest
 
 from tests.functional import docker_engine
 from tests.functional import helpers
+from tests.functional import real_vms
 from tests.functional import test_stacks
 from tools.minicloud import minicloud
 
@@ -351,3 +353,64 @@ def pushed_images_of(cloud, name):
     return [image for image in cloud.get(
         'glance', '/v2/images?name=%s' % urllib.parse.quote(
             'in:"%s"' % name), cloud='minicloud-admin')['images']]
+
+
+def jwt_segment(data):
+    return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+
+def signed_grant(claims):
+    """A pull grant as heat-engine signs it, with its key (EdDSA JWT).
+
+    Made with openssl here: the functional tests run without heat-cvm's
+    Python packages, as a client of the cloud.
+    """
+    key = helpers.STATE / 'etc' / 'heat' / 'pull-grant.key'
+    message = '%s.%s' % (
+        jwt_segment(b'{"alg":"EdDSA","typ":"JWT"}'),
+        jwt_segment(json.dumps(claims).encode()))
+    # Ed25519 signs in one shot: openssl reads the message from a file.
+    with tempfile.NamedTemporaryFile() as signed:
+        signed.write(message.encode())
+        signed.flush()
+        signature = subprocess.run(
+            ['openssl', 'pkeyutl', '-sign', '-inkey', str(key), '-rawin',
+             '-in', signed.name], capture_output=True, check=True).stdout
+    return '%s.%s' % (message, jwt_segment(signature))
+
+
+def test_a_pull_grant_pulls_its_image_and_nothing_else(cloud):
+    """What a guest holds: pull of one image, no other, no push."""
+    memcached = real_vms.glance_memcached_id(cloud)
+    other = cloud.json('image', 'show', 'cvm-host-vm')['id']
+    project = cloud.token()['project_id']
+    claims = {'aud': 'heat-cvm-registry', 'sub': project,
+              'image': memcached, 'act': 'pull',
+              'iat': int(time.time()), 'exp': int(time.time()) + 600}
+    grant = ('heat-cvm-grant', signed_grant(claims))
+    token = token_for(grant, 'repository:%s:pull,push' % memcached,
+                      'repository:%s:pull' % other)
+    status, headers, _body = call('GET', manifest_path(memcached, 'latest'),
+                                  token=token, headers=ACCEPT)
+    assert status == 200
+    refused(call('GET', manifest_path(other, 'latest'), token=token,
+                 headers=ACCEPT), 401, 'UNAUTHORIZED', 'does not allow pull')
+    refused(call('POST', '/v2/%s/blobs/uploads/' % memcached, token=token),
+            401, 'UNAUTHORIZED', 'does not allow push')
+    # For another project, an expired one, a push, a forged signature.
+    for changed, reason in (({'sub': 'another-project'}, None),
+                            ({'exp': int(time.time()) - 10}, 'expired'),
+                            ({'act': 'push'}, 'not for pulls')):
+        bad = ('heat-cvm-grant', signed_grant(dict(claims, **changed)))
+        if reason:
+            refused(call('GET', '/token?scope=repository:%s:pull'
+                         % memcached, basic=bad), 401, 'UNAUTHORIZED',
+                    reason)
+            continue
+        stranger = token_for(bad, 'repository:%s:pull' % memcached)
+        refused(call('GET', manifest_path(memcached, 'latest'),
+                     token=stranger, headers=ACCEPT), 404, 'NAME_UNKNOWN')
+    forged = grant[1][:-8] + ('AAAAAAAA' if not grant[1].endswith(
+        'AAAAAAAA') else 'BBBBBBBB')
+    refused(call('GET', '/token', basic=('heat-cvm-grant', forged)), 401,
+            'UNAUTHORIZED', 'not valid')

@@ -162,6 +162,23 @@ def test_docker_format_glance_image_is_pulled_by_id(cloud, tmp_path):
         pulls = [argv for argv in docker if argv[0] == 'pull']
         assert pulls == [['pull', '%s/%s' % (helpers.CVM_REGISTRY,
                                              image['id'])]]
+        # The guest's grant, in its root-only file, is nowhere Heat shows
+        # nor in any service's log.
+        [grant_file] = (cloud.state / 'guests' / record['server']).glob(
+            'probe/etc/heat-cvm/*/pull-grant')
+        grant = grant_file.read_text()
+        assert grant.count('.') == 2   # a JSON Web Token
+        texts = [cloud.openstack('stack', 'show', name).stdout,
+                 cloud.openstack('stack', 'event', 'list', '--nested-depth',
+                                 '5', '-f', 'json', name).stdout,
+                 cloud.openstack('stack', 'output', 'show', '--all',
+                                 name).stdout,
+                 cloud.openstack('stack', 'template', 'show', name).stdout]
+        texts += [log.read_text(errors='replace')
+                  for log in (cloud.state / 'logs').glob('*.log')]
+        for text in texts:
+            assert grant not in text
+            assert grant.split('.')[2] not in text   # nor its signature
     finally:
         cloud.openstack('stack', 'delete', '--yes', '--wait', name)
         cloud.openstack('image', 'delete', image['id'], bare['id'])

@@ -249,3 +249,25 @@ def test_a_forged_or_stale_grant_is_refused(forge, reason):
     with pytest.raises(oci.RegistryError, match=reason) as error:
         grants.verify(public, forge(private, other))
     assert error.value.status == 401
+
+
+def test_an_upload_is_hashed_as_it_arrives(store, monkeypatch):
+    import io
+    upload = store.new_upload('p1', 'a')
+    path = store.upload(upload, 'p1', 'a')
+    store.append(path, io.BytesIO(b'abc'), 0)
+    store.append(path, io.BytesIO(b'def'))
+    monkeypatch.setattr(blobs, '_file_digest', None)  # would fail if called
+    with pytest.raises(blobs.DigestMismatch):
+        store.finish_upload(upload, path, oci.digest_of(b'abcdeX'))
+
+
+def test_an_upload_another_process_wrote_to_is_read_again(store):
+    import io
+    upload = store.new_upload('p1', 'a')
+    path = store.upload(upload, 'p1', 'a')
+    store.append(path, io.BytesIO(b'abc'), 0)
+    with open(path, 'ab') as elsewhere:
+        elsewhere.write(b'def')
+    store.finish_upload(upload, path, oci.digest_of(b'abcdef'))
+    assert store.size(oci.digest_of(b'abcdef')) == 6

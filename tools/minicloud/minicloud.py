@@ -280,7 +280,7 @@ REQUEST_LOG_FORMAT = (REQUEST_LOG_PREFIX + '%(addr) [%(ltime)] "%(method) '
 
 
 def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None,
-          tls=False):
+          tls=False, options=()):
     """uwsgi serving ``module`` (a module:app, or a file's path).
 
     ``tls``: HTTPS with the minicloud's certificate for API_HOST.
@@ -303,7 +303,7 @@ def uwsgi(port, module, env=(), pyargv=None, threads=1, static=None,
         argv += ['--pyargv', pyargv]
     if static:
         argv += ['--static-map', static]
-    return argv
+    return argv + list(options)
 
 
 def services():
@@ -381,7 +381,11 @@ def services():
                                venv_bin('heat-cvm-registry'),
                                ['HEAT_CVM_REGISTRY_CONFIG='
                                 + etc('cvm-registry/registry.conf')],
-                               threads=8, tls=True),
+                               threads=8, tls=True,
+                               # A manifest of 4 MiB (the spec's bound)
+                               # may come as one chunk.
+                               options=['--chunked-input-limit',
+                                        str(8 * 1024 * 1024)]),
                          CVM_REGISTRY_URL + '/v2/'),
         'guest-runner': ([venv_bin('python'), str(HERE / 'guest_runner.py'),
                           '--state', str(STATE), '--ports',
