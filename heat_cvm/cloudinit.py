@@ -23,7 +23,7 @@ import importlib.resources
 import json
 import re
 
-from heat_cvm.registry import grants
+from heat_cvm import registry
 from heat_cvm import yamlutil
 
 GUEST_HELPER = '/usr/local/lib/heat-cvm/cvm-guest'
@@ -155,7 +155,7 @@ def secret_placeholders(spec):
 def _login(spec):
     if spec.pull_grant_image:
         return {'registry': spec.registry_host,
-                'username': grants.GRANT_USER,
+                'username': registry.GRANT_USER,
                 'password_file': grant_file(spec)}
     creds = spec.registry_credentials
     if creds:

@@ -7,3 +7,8 @@ authority. The pure logic (``oci``, ``names``, ``archive``, ``tokens``)
 imports no service; ``blobs`` is the local cache; ``glance`` and
 ``keystone`` are the adapters; ``app`` is the WSGI transport.
 """
+
+# The user name a guest logs in with, its pull grant as the password
+# (heat_cvm.registry.grants). Here, with no import: the guest's renderer
+# (heat_cvm.cloudinit) names it without needing the JWT library.
+GRANT_USER = 'heat-cvm-grant'

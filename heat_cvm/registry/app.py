@@ -6,8 +6,9 @@ the responses the OCI Distribution Specification v1.1 gives.
 """
 
 import base64
+import os
 import re
-import tempfile
+import threading
 import time
 
 from oslo_log import log as logging
@@ -32,6 +33,12 @@ TOKEN_PATH = '/token'
 # for each blob.
 VIEW_SECONDS = 30
 VIEWS_MAX = 1000
+# The pieces an archive is sent to Glance in, chunked: below uwsgi's
+# default --chunked-input-limit (1 MiB), which a Glance under uwsgi applies.
+UPLOAD_CHUNK = 512 * 1024
+# How often a request waiting for a blob of an image being read from
+# Glance looks whether it has landed.
+FILL_POLL = 0.02
 
 _NAME = '(?P<name>%s)' % oci.NAME_PATTERN
 _ROUTES = [(re.compile('^%s$' % pattern), handler) for pattern, handler in (
@@ -43,6 +50,21 @@ _ROUTES = [(re.compile('^%s$' % pattern), handler) for pattern, handler in (
     (r'/v2/%s/tags/list' % _NAME, 'tags'),
     (TOKEN_PATH, 'token'),
 )]
+
+
+class _Fill:
+    """An image being read from Glance into the cache."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.seen = set()     # digests of its archive already in the cache
+        self.entry = None
+        self.error = None
+
+
+def landed_all(entry, landed):
+    for digest in entry['blobs']:
+        landed(digest)
 
 
 class Registry:
@@ -57,6 +79,8 @@ class Registry:
         self.auth_url = auth_url
         self.grant_key = grant_key
         self._views = {}
+        self._fills = {}    # image ID -> _Fill, of the reads in progress
+        self._fills_lock = threading.Lock()
 
     # -- tokens --------------------------------------------------------------
 
@@ -163,16 +187,56 @@ class Registry:
         found = self.store.image_entry(image['id'], checksum)
         if found:
             return found
+        fill = self._fill(identity, image)
+        fill.done.wait()
+        if fill.error:
+            raise fill.error
+        return fill.entry
+
+    def _fill(self, identity, image):
+        """The reading of an image from Glance into the cache.
+
+        This process's, started once, in the background, so that blobs are
+        served as they land.
+        """
+        with self._fills_lock:
+            fill = self._fills.get(image['id'])
+            if fill is None:
+                fill = self._fills[image['id']] = _Fill()
+                threading.Thread(target=self._run_fill, daemon=True,
+                                 args=(identity, image, fill)).start()
+            return fill
+
+    def _run_fill(self, identity, image, fill):
+        try:
+            fill.entry = self._read_image(identity, image, fill.seen.add)
+        except oci.RegistryError as error:
+            fill.error = error
+        except Exception as error:
+            LOG.exception('Reading Glance image %s failed', image['id'])
+            fill.error = oci.RegistryError(
+                'UNAVAILABLE', 'Glance image %s could not be read: %s'
+                % (image['id'], type(error).__name__))
+        finally:
+            with self._fills_lock:
+                self._fills.pop(image['id'], None)
+            fill.done.set()
+
+    def _read_image(self, identity, image, landed):
+        checksum = image.get('os_hash_value') or image.get('checksum')
+        # One reader across processes: the others find it cached.
         with self.store.lock(image['id']):
             found = self.store.image_entry(image['id'], checksum)
             if found:
+                landed_all(found, landed)
                 return found
             parts = names.split_glance_name(image.get('name'))
             started = time.monotonic()
             data = self.glance.data(self._token(identity), image['id'])
             try:
                 found = archive.read(data, self.store,
-                                     hint_tag=parts and parts[1])
+                                     hint_tag=parts and parts[1],
+                                     landed=landed)
             except archive.ArchiveError as error:
                 raise oci.RegistryError(
                     'MANIFEST_UNKNOWN', 'Glance image %s is not a readable '
@@ -187,27 +251,43 @@ class Registry:
         self.store.evict(keep=found['blobs'])
         return found
 
-    def holder(self, identity, repository, digest):
-        """An image of the repository holding ``digest``, and its entry.
+    def _landed(self, identity, image, digest):
+        """Whether ``digest`` is in the image's archive.
 
-        Or (None, None).
+        Known as soon as it has been read from Glance into the cache:
+        anything in the archive is the caller's to read, as the Glance
+        image is.
         """
+        checksum = image.get('os_hash_value') or image.get('checksum')
+        found = self.store.image_entry(image['id'], checksum)
+        if found:
+            return digest in found['blobs']
+        fill = self._fill(identity, image)
+        while digest not in fill.seen and not fill.done.wait(FILL_POLL):
+            pass
+        if digest in fill.seen:
+            return True
+        if fill.error:
+            raise fill.error
+        return digest in fill.entry['blobs']
+
+    def holder(self, identity, repository, digest):
+        """An image of the repository that holds ``digest``, or None."""
         images = self.repository_images(identity, repository)
         # Images that name the digest first: no reading needed to decide.
         images = sorted(images, key=lambda i: i.get(
             names.DIGEST_PROPERTY) != digest)
         for image in images:
-            found = self.entry(identity, image)
-            if digest in found['blobs']:
-                return image, found
-        return None, None
+            if self._landed(identity, image, digest):
+                return image
+        return None
 
     # -- pull ----------------------------------------------------------------
 
     def manifest(self, identity, repository, reference):
         """(bytes, media type, digest) of a manifest."""
         if oci.is_digest(reference):
-            image, found = self.holder(identity, repository, reference)
+            image = self.holder(identity, repository, reference)
             if image is None:
                 return self._pushed_manifest(identity, repository, reference)
             digest = reference
@@ -217,13 +297,21 @@ class Registry:
                                         'is neither a tag nor a digest'
                                         % reference)
             image = self.tagged_image(identity, repository, reference)
-            found = self.entry(identity, image)
-            digest = found['manifest']
+            digest = self._tagged_manifest(identity, image)
         data = self._blob_bytes(identity, image, digest)
-        document, media_type = oci.parse_manifest(
-            data, found['media_type'] if digest == found['manifest']
-            else None)
-        return data, media_type, digest
+        return data, oci.media_type_of(data), digest
+
+    def _tagged_manifest(self, identity, image):
+        """The manifest digest of a tagged image.
+
+        The one the registry recorded when it was pushed, as soon as it is
+        read from Glance; else the archive's, once it is read whole.
+        """
+        recorded = image.get(names.DIGEST_PROPERTY)
+        if oci.is_digest(recorded) and self._landed(identity, image,
+                                                    recorded):
+            return recorded
+        return self.entry(identity, image)['manifest']
 
     def _pushed_manifest(self, identity, repository, digest):
         """A manifest the caller's project pushed by digest, untagged.
@@ -237,7 +325,7 @@ class Registry:
             except (FileNotFoundError, blobs.BlobCorrupt):
                 data = None
             if data is not None:
-                return data, oci.parse_manifest(data)[1], digest
+                return data, oci.media_type_of(data), digest
         raise oci.RegistryError(
             'MANIFEST_UNKNOWN', 'no image of %s visible to this project has '
             'manifest %s' % (repository, digest))
@@ -264,7 +352,7 @@ class Registry:
     def blob(self, identity, repository, digest):
         """(file, size) of a blob the caller may read in the repository."""
         oci.check_digest(digest)
-        image, _found = self.holder(identity, repository, digest)
+        image = self.holder(identity, repository, digest)
         if image is None:
             if self.store.was_pushed(identity.project_id, digest):
                 size = self.store.size(digest)
@@ -323,7 +411,7 @@ class Registry:
         # The caller must have pushed the blob, or see it in the
         # repository: knowing a digest is not reading the blob.
         known = self.store.was_pushed(identity.project_id, digest) or \
-            self.holder(identity, repository, digest)[0] is not None
+            self.holder(identity, repository, digest) is not None
         if not known or self.store.size(digest) != size:
             raise oci.RegistryError(
                 'MANIFEST_BLOB_UNKNOWN', 'blob %s (%d bytes) was not pushed '
@@ -343,22 +431,20 @@ class Registry:
         if any(image.get(names.DIGEST_PROPERTY) == digest and
                image.get('status') == 'active' for image in older):
             return
-        with tempfile.TemporaryFile(dir=self.store.root / 'tmp') as data:
-            try:
-                archive.write(data, self.store, digest, media_type, name)
-            except archive.ArchiveError as error:
-                raise oci.RegistryError('MANIFEST_BLOB_UNKNOWN', str(error))
-            data.seek(0)
-            image = self.glance.create(token, name,
-                                       {names.DIGEST_PROPERTY: digest})
-            try:
-                self.glance.upload(token, image['id'], data)
-            except Exception:
-                self.glance.delete(token, image['id'])
-                raise
+        try:
+            entry = self.store_entry(digest, media_type)
+        except archive.ArchiveError as error:
+            raise oci.RegistryError('MANIFEST_BLOB_UNKNOWN', str(error))
+        image = self.glance.create(token, name,
+                                   {names.DIGEST_PROPERTY: digest})
+        try:
+            self._upload_archive(token, image['id'], entry, name)
+        except Exception:
+            self.glance.delete(token, image['id'])
+            raise
         image = self.glance.image(token, image['id'])
         self.store.save_image_entry(image['id'], dict(
-            self.store_entry(digest, media_type),
+            entry,
             checksum=image.get('os_hash_value') or image.get('checksum')))
         for old in older:
             old_digest = old.get(names.DIGEST_PROPERTY) or self.entry(
@@ -368,6 +454,36 @@ class Registry:
         self._views.clear()
         LOG.info('Pushed %s (%s) as Glance image %s', name, digest,
                  image['id'])
+
+    def _upload_archive(self, token, image_id, entry, name):
+        """Stream the image's archive into Glance as it is written.
+
+        A pipe between the tar writer (a thread) and the upload: no
+        temporary copy of the image, and memory bounded by the pipe.
+        """
+        read_end, write_end = os.pipe()
+        failures = []
+
+        def write():
+            try:
+                with open(write_end, 'wb') as out:
+                    archive.write(out, self.store, entry['manifest'],
+                                  entry['media_type'], name, entry['blobs'])
+            except Exception as error:  # a blob gone, or Glance stopped
+                failures.append(error)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        with open(read_end, 'rb') as data:
+            try:
+                self.glance.upload(token, image_id, iter(
+                    lambda: data.read(UPLOAD_CHUNK), b''))
+            finally:
+                data.close()   # a writer still writing gets a broken pipe
+                writer.join()
+        if failures:
+            raise oci.RegistryError('MANIFEST_BLOB_UNKNOWN', 'the archive '
+                                    'could not be written: %s' % failures[0])
 
     def store_entry(self, digest, media_type):
         return {'manifest': digest, 'media_type': media_type,

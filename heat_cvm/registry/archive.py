@@ -34,13 +34,15 @@ class ArchiveError(Exception):
     """Not a readable ``docker save`` archive; says why."""
 
 
-def read(stream, store, hint_tag=None):
+def read(stream, store, hint_tag=None, landed=None):
     """Read an archive into ``store``; return its image entry.
 
     The entry: {'manifest': digest, 'media_type': ..., 'blobs': [every
     digest]}. ``hint_tag`` picks the image when the archive holds several.
+    ``landed(digest)`` is called as each blob of an OCI layout is in the
+    store, verified, while the rest is still being read.
     """
-    reader = _Reader(store)
+    reader = _Reader(store, landed)
     try:
         try:
             with tarfile.open(fileobj=stream, mode='r|*') as tar:
@@ -91,8 +93,9 @@ def closure(store, top, media_type):
 
 class _Reader:
 
-    def __init__(self, store):
+    def __init__(self, store, landed=None):
         self.store = store
+        self.landed = landed
         self.small = {}     # member name -> bytes
         self.digests = {}   # member name -> digest, of what is in the store
         self.staged = {}    # member name -> (temp path, digest)
@@ -123,6 +126,8 @@ class _Reader:
                 raise ArchiveError('%s does not hold its digest: %s'
                                    % (name, error))
             self.digests[name] = digest
+            if self.landed:
+                self.landed(digest)
         elif name in _SMALL_MEMBERS:
             if size > _SMALL_MAX:
                 raise ArchiveError('%s is %d bytes' % (name, size))
@@ -229,13 +234,13 @@ def _choose(entries, hint_tag, names_of):
             ' '.join(names_of(e)) or '(untagged)' for e in entries)))
 
 
-def write(out, store, top, media_type, repo_tag):
+def write(out, store, top, media_type, repo_tag, digests=None):
     """Write the archive of manifest ``top`` and all it refers to.
 
     To the file ``out``, the image named ``repo_tag``
-    (``<repository>:<tag>``).
+    (``<repository>:<tag>``); ``digests``: ``closure()``'s, if known.
     """
-    digests = closure(store, top, media_type)
+    digests = digests or closure(store, top, media_type)
     legacy = _legacy_manifest(store, top, media_type)
     repository, _sep, tag = repo_tag.rpartition(':')
     index = {'schemaVersion': 2, 'mediaType': oci.OCI_INDEX, 'manifests': [{

@@ -17,9 +17,10 @@ import time
 
 import jwt
 
+from heat_cvm import registry
 from heat_cvm.registry import oci
 
-GRANT_USER = 'heat-cvm-grant'
+GRANT_USER = registry.GRANT_USER
 AUDIENCE = 'heat-cvm-registry'
 ALGORITHM = 'EdDSA'
 ACTION = 'pull'

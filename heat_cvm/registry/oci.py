@@ -135,6 +135,22 @@ def _check_descriptors(document, media_type):
                                 % json.dumps(descriptor)[:200])
 
 
+def media_type_of(data):
+    """A stored manifest's media type.
+
+    Its own ``mediaType``, or, where the OCI image spec lets it be left
+    out, what its shape says.
+    """
+    try:
+        document = json.loads(data)
+    except ValueError:
+        raise RegistryError('MANIFEST_INVALID', 'manifest is not JSON')
+    if not isinstance(document, dict):
+        raise RegistryError('MANIFEST_INVALID', 'manifest is not an object')
+    return document.get('mediaType') or (
+        OCI_INDEX if 'manifests' in document else OCI_MANIFEST)
+
+
 def references(document, media_type):
     """(digest, size) of what a manifest refers to.
 

@@ -202,3 +202,15 @@ def test_written_archive_reads_back_in_both_layouts(store, tmp_path):
     other = blobs.BlobStore(tmp_path / 'other', 1 << 30)
     assert archive.read(io.BytesIO(out.getvalue()), other)[
         'manifest'] == digest
+
+
+def test_each_blob_is_announced_as_it_lands(store):
+    data, digest = oci_archive()
+    landed = []
+
+    def announce(blob):
+        # Announced only once it is in the store, verified.
+        assert store.size(blob) is not None
+        landed.append(blob)
+    entry = archive.read(io.BytesIO(data), store, landed=announce)
+    assert set(landed) == set(entry['blobs'])
