@@ -64,6 +64,10 @@ def wait_until(driver, condition, seconds=PAGE_SECONDS, reload=False):
 
 
 def log_in(driver, username, password):
+    # Whoever the browser was logged in as (the module shares it), its
+    # session goes first: a logged-in user's login page is a redirect.
+    driver.get(helpers.HORIZON_URL + 'auth/login/')
+    driver.delete_all_cookies()
     driver.get(helpers.HORIZON_URL + 'auth/login/')
     driver.find_element(by.By.ID, 'id_username').send_keys(username)
     driver.find_element(by.By.ID, 'id_password').send_keys(password)
