@@ -50,8 +50,8 @@ import sys
 import tempfile
 import time
 
-from tests.functional import docker_engine
 from tests.functional import helpers
+from tools.minicloud import docker_engine
 from tools.minicloud import minicloud
 from tools.minicloud import qemu_guest
 
@@ -207,9 +207,8 @@ def main(argv=None):
     result.update(summary(runs))
     result['registry_peak_rss_mb'] = peak_rss_mb(registry_worker_pid())
     result['seconds'] = round(time.time() - started)
-    for image in cloud.json('image', 'list'):
-        if image['Name'] == pushed.split('/', 1)[1]:
-            cloud.openstack('image', 'delete', image['ID'])
+    for image in cloud.images_named(pushed.split('/', 1)[1]):
+        cloud.openstack('image', 'delete', image['id'])
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:

@@ -18,6 +18,7 @@ the responses the OCI Distribution Specification v1.1 gives.
 """
 
 import base64
+import contextlib
 import os
 import re
 import threading
@@ -74,9 +75,9 @@ class _Fill:
         self.error = None
 
 
-def landed_all(entry, landed):
-    for digest in entry['blobs']:
-        landed(digest)
+def data_checksum(image):
+    """What a Glance image's data hashes to: its cache entry's key."""
+    return image.get('os_hash_value') or image.get('checksum')
 
 
 class Registry:
@@ -148,9 +149,13 @@ class Registry:
 
     # -- which images a name means -------------------------------------------
 
+    @staticmethod
+    def _view_key(identity, repository):
+        return (identity.keystone_token or identity.project_id, repository)
+
     def repository_images(self, identity, repository):
         """The docker-format images of a repository the caller sees."""
-        key = (identity.keystone_token or identity.project_id, repository)
+        key = self._view_key(identity, repository)
         cached = self._views.get(key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
@@ -165,14 +170,14 @@ class Registry:
         self._remember_view(key, images)
         return images
 
-    def _remember_view(self, key, images):
+    def _remember_view(self, key, value):
         now = time.monotonic()
         if len(self._views) >= VIEWS_MAX:
             # Tokens come and go: forget the views that expired.
-            for stale, (until, _images) in list(self._views.items()):
+            for stale, (until, _value) in list(self._views.items()):
                 if until <= now:
                     self._views.pop(stale, None)
-        self._views[key] = (now + VIEW_SECONDS, images)
+        self._views[key] = (now + VIEW_SECONDS, value)
 
     def tagged_image(self, identity, repository, tag):
         if names.is_image_id(repository):
@@ -193,10 +198,13 @@ class Registry:
             self.glance.named(self._token(identity), what),
             identity.project_id, what))
 
+    def cached_entry(self, image):
+        """What an image holds, if the cache has it all, else None."""
+        return self.store.image_entry(image['id'], data_checksum(image))
+
     def entry(self, identity, image):
         """What an image holds, read from Glance into the cache once."""
-        checksum = image.get('os_hash_value') or image.get('checksum')
-        found = self.store.image_entry(image['id'], checksum)
+        found = self.cached_entry(image)
         if found:
             return found
         fill = self._fill(identity, image)
@@ -235,12 +243,10 @@ class Registry:
             fill.done.set()
 
     def _read_image(self, identity, image, landed):
-        checksum = image.get('os_hash_value') or image.get('checksum')
         # One reader across processes: the others find it cached.
         with self.store.lock(image['id']):
-            found = self.store.image_entry(image['id'], checksum)
+            found = self.cached_entry(image)
             if found:
-                landed_all(found, landed)
                 return found
             parts = names.split_glance_name(image.get('name'))
             started = time.monotonic()
@@ -255,7 +261,7 @@ class Registry:
                     'docker save archive: %s' % (image['id'], error))
             finally:
                 data.close()
-            found['checksum'] = checksum
+            found['checksum'] = data_checksum(image)
             self.store.save_image_entry(image['id'], found)
             LOG.info('Read Glance image %s (%s) into the cache in %.1f s',
                      image['id'], found['manifest'],
@@ -270,8 +276,7 @@ class Registry:
         anything in the archive is the caller's to read, as the Glance
         image is.
         """
-        checksum = image.get('os_hash_value') or image.get('checksum')
-        found = self.store.image_entry(image['id'], checksum)
+        found = self.cached_entry(image)
         if found:
             return digest in found['blobs']
         fill = self._fill(identity, image)
@@ -285,6 +290,13 @@ class Registry:
 
     def holder(self, identity, repository, digest):
         """An image of the repository that holds ``digest``, or None."""
+        recent = self._views.get(('tagged',) + self._view_key(
+            identity, repository))
+        if recent and recent[0] > time.monotonic() and self._landed(
+                identity, recent[1], digest):
+            # The image a tag just named: a pull asks by tag, then for
+            # that manifest by digest and for its blobs.
+            return recent[1]
         images = self.repository_images(identity, repository)
         # Images that name the digest first: no reading needed to decide.
         images = sorted(images, key=lambda i: i.get(
@@ -310,6 +322,8 @@ class Registry:
                                         % reference)
             image = self.tagged_image(identity, repository, reference)
             digest = self._tagged_manifest(identity, image)
+            self._remember_view(('tagged',) + self._view_key(
+                identity, repository), image)
         data = self._blob_bytes(identity, image, digest)
         return data, oci.media_type_of(data), digest
 
@@ -367,8 +381,8 @@ class Registry:
         image = self.holder(identity, repository, digest)
         if image is None:
             if self.store.was_pushed(identity.project_id, digest):
-                size = self.store.size(digest)
-                if size is not None:
+                with contextlib.suppress(FileNotFoundError,
+                                         blobs.BlobCorrupt):
                     return self.store.open(digest)
             raise oci.RegistryError('BLOB_UNKNOWN', 'blob %s is not in %s'
                                     % (digest, repository),
@@ -456,8 +470,7 @@ class Registry:
             raise
         image = self.glance.image(token, image['id'])
         self.store.save_image_entry(image['id'], dict(
-            entry,
-            checksum=image.get('os_hash_value') or image.get('checksum')))
+            entry, checksum=data_checksum(image)))
         for old in older:
             old_digest = old.get(names.DIGEST_PROPERTY) or self.entry(
                 identity, old)['manifest']
@@ -555,13 +568,12 @@ class Application:
             names.check_repository(name)
             request.environ['cvm.scope'] = 'repository:%s:%s' % (
                 name, 'pull,push' if action == 'push' else action)
-        scheme, _sep, token = (request.authorization and
-                               str(request.headers['Authorization'])
-                               ).partition(' ') if request.authorization \
-            else ('', '', '')
+        scheme, _sep, token = request.headers.get(
+            'Authorization', '').partition(' ')
+        token = token.strip()
         if scheme.lower() != 'bearer' or not token:
             raise oci.RegistryError('UNAUTHORIZED', 'authentication required')
-        claims = self.registry.tokens.verify(token.strip())
+        claims = self.registry.tokens.verify(token)
         if name is not None and not claims.allows(name, action):
             raise oci.RegistryError(
                 'UNAUTHORIZED', 'the token does not allow %s on %s'
@@ -651,8 +663,9 @@ class Application:
         upload_id = store.new_upload(identity.project_id, name)
         digest = request.GET.get('digest')
         if digest:   # a monolithic upload: the blob is the POST's body
-            return self.finish_upload(request, identity, name, upload_id,
-                                      digest)
+            return self.finish_upload(
+                request, identity, name, upload_id,
+                store.upload(upload_id, identity.project_id, name), digest)
         return accepted(name, upload_id, 0)
 
     def on_upload(self, request, name, upload_id):
@@ -672,13 +685,12 @@ class Application:
             return accepted(name, upload_id, size)
         if request.method == 'PUT':
             return self.finish_upload(request, identity, name, upload_id,
-                                      request.GET.get('digest'))
+                                      path, request.GET.get('digest'))
         raise unsupported(request)
 
-    def finish_upload(self, request, identity, name, upload_id, digest):
+    def finish_upload(self, request, identity, name, upload_id, path, digest):
         store = self.registry.store
         oci.check_digest(digest)
-        path = store.upload(upload_id, identity.project_id, name)
         store.append(path, body_stream(request), content_range_start(
             request))
         try:

@@ -24,6 +24,7 @@ import pathlib
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import yaml
@@ -103,6 +104,15 @@ class Cloud:
     def get(self, service, path, cloud=None, headers=()):
         return self.request('GET', service, path, cloud=cloud,
                             headers=headers)
+
+    def images_named(self, name, cloud=None):
+        """Glance's images named exactly ``name`` that ``cloud`` sees.
+
+        (Glance reads "repo:tag" in a name filter as operator "repo": the
+        "in" operator, quoted, takes it whole.)
+        """
+        return self.get('glance', '/v2/images?name=%s' % urllib.parse.quote(
+            'in:"%s"' % name), cloud=cloud)['images']
 
     def stack(self, name):
         """Heat's view of a stack, by name or ID, outputs unresolved.

@@ -55,11 +55,8 @@ SHELL_PREFIX = ['/bin/sh', '-c', 'exec sleep 3600', 'sh']
 
 
 def glance_memcached_id(cloud):
-    # Listed whole: Glance takes "memcached" of a name filter
-    # "memcached:1.6" for an operator.
-    [image] = [image for image in cloud.json('image', 'list')
-               if image['Name'] == GLANCE_MEMCACHED]
-    return image['ID']
+    [image] = cloud.images_named(GLANCE_MEMCACHED)
+    return image['id']
 
 
 def wait_for_stack(cloud, name):

@@ -34,10 +34,10 @@ import urllib.request
 
 import pytest
 
-from tests.functional import docker_engine
 from tests.functional import helpers
 from tests.functional import real_vms
 from tests.functional import test_stacks
+from tools.minicloud import docker_engine
 from tools.minicloud import minicloud
 
 REGISTRY = minicloud.CVM_REGISTRY
@@ -96,13 +96,6 @@ def build_image(engine, tmp_path, tag, payload):
     return engine.image_id(tag)
 
 
-def pushed_images(cloud, name):
-    # Listed whole: Glance takes the "repo" of a "repo:tag" name filter
-    # for an operator.
-    return [image for image in cloud.json('image', 'list', '--long')
-            if image['Name'] == name]
-
-
 def test_push_and_pull_with_the_docker_cli(cloud, engines, app_credential,
                                            glance_images, tmp_path):
     pusher, puller = engines
@@ -114,9 +107,9 @@ def test_push_and_pull_with_the_docker_cli(cloud, engines, app_credential,
     digest = output.split('digest: ')[1].split()[0]
 
     name = repository.split('/', 1)[1] + ':1'
-    [listed] = pushed_images(cloud, name)
-    glance_images.append(listed['ID'])
-    shown = cloud.json('image', 'show', listed['ID'])
+    [listed] = cloud.images_named(name)
+    glance_images.append(listed['id'])
+    shown = cloud.json('image', 'show', listed['id'])
     assert (shown['container_format'], shown['disk_format']) == ('docker',
                                                                  'raw')
     assert shown['properties']['cvm_manifest_digest'] == digest
@@ -126,7 +119,7 @@ def test_push_and_pull_with_the_docker_cli(cloud, engines, app_credential,
     puller.docker('pull', repository + ':1')
     assert puller.image_id(repository + ':1') == image_id
     # By the Glance image's ID, and by digest.
-    by_id = '%s/%s' % (REGISTRY, listed['ID'])
+    by_id = '%s/%s' % (REGISTRY, listed['id'])
     puller.docker('pull', by_id)
     assert puller.image_id(by_id) == image_id
     puller.docker('pull', '%s@%s' % (repository, digest))
@@ -137,10 +130,10 @@ def test_push_and_pull_with_the_docker_cli(cloud, engines, app_credential,
                             b'release two' * 100000)
     pusher.docker('tag', repository + ':1-new', repository + ':1')
     pusher.docker('push', repository + ':1')
-    [newer] = pushed_images(cloud, name)
-    glance_images.append(newer['ID'])
-    assert newer['ID'] != listed['ID']
-    assert cloud.json('image', 'show', listed['ID'])['name'] == \
+    [newer] = cloud.images_named(name)
+    glance_images.append(newer['id'])
+    assert newer['id'] != listed['id']
+    assert cloud.json('image', 'show', listed['id'])['name'] == \
         '%s@%s' % (name.split(':')[0], digest)
     puller.docker('pull', repository + ':1')
     assert puller.image_id(repository + ':1') == second_id
@@ -183,8 +176,8 @@ def test_skopeo_copies_in_and_out(cloud, engines, glance_images, tmp_path):
     creds = '%s:%s' % DEMO
     run(['skopeo', 'copy', '--quiet', '--dest-creds', creds,
          'docker-archive:%s' % (tmp_path / 'skopeo.tar'), target])
-    [listed] = pushed_images(cloud, source)
-    glance_images.append(listed['ID'])
+    [listed] = cloud.images_named(source)
+    glance_images.append(listed['id'])
     # Out to a directory, unconverted: the image's own config.
     run(['skopeo', 'copy', '--quiet', '--src-creds', creds, target,
          'dir:%s' % (tmp_path / 'out')])
@@ -281,7 +274,7 @@ def test_what_is_refused(cloud, engines, glance_images, tmp_path):
     build_image(pusher, tmp_path, reference, b'private' * 1000)
     pusher.login(REGISTRY, *ADMIN)
     pusher.docker('push', reference)
-    [listed] = pushed_images_of(cloud, private + ':1')
+    [listed] = cloud.images_named(private + ':1', cloud='minicloud-admin')
     glance_images.append(listed['id'])
     assert listed['visibility'] in ('private', 'shared')  # Glance's default
     admin = token_for(ADMIN, 'repository:%s:pull' % private)
@@ -360,13 +353,6 @@ def started_at(token):
     return int.from_bytes(raw[1:9], 'big')
 
 
-def pushed_images_of(cloud, name):
-    """Images named ``name`` in every project, as the admin sees them."""
-    return [image for image in cloud.get(
-        'glance', '/v2/images?name=%s' % urllib.parse.quote(
-            'in:"%s"' % name), cloud='minicloud-admin')['images']]
-
-
 def jwt_segment(data):
     return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
 
@@ -426,3 +412,40 @@ def test_a_pull_grant_pulls_its_image_and_nothing_else(cloud):
         'AAAAAAAA') else 'BBBBBBBB')
     refused(call('GET', '/token', basic=('heat-cvm-grant', forged)), 401,
             'UNAUTHORIZED', 'not valid')
+
+
+def test_a_manifest_sent_in_chunks_is_stored_whole(cloud, glance_images):
+    """Go's HTTP client (the conformance suite's) sends bodies chunked."""
+    repository = test_stacks.stack_name('chunked')
+    token = token_for(DEMO, 'repository:%s:pull,push' % repository)
+    config = json.dumps({'architecture': 'amd64', 'os': 'linux',
+                         'rootfs': {'type': 'layers', 'diff_ids': []}}
+                        ).encode()
+    config_digest = 'sha256:' + hashlib.sha256(config).hexdigest()
+    uploads = '/v2/%s/blobs/uploads/?digest=%s' % (repository, config_digest)
+    status, _headers, body = call(
+        'POST', uploads, token=token, data=config,
+        headers={'Content-Type': 'application/octet-stream'})
+    assert status == 201, body
+    manifest = json.dumps({
+        'schemaVersion': 2,
+        'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+        'config': {'mediaType': 'application/vnd.oci.image.config.v1+json',
+                   'digest': config_digest, 'size': len(config)},
+        'layers': []}, indent=2).encode()
+    # An iterable body without a length: urllib sends it chunked, here in
+    # pieces that split the JSON anywhere.
+    pieces = [manifest[start:start + 7]
+              for start in range(0, len(manifest), 7)]
+    status, headers, body = call(
+        'PUT', manifest_path(repository, '1'), token=token,
+        data=iter(pieces), headers={
+            'Content-Type': 'application/vnd.oci.image.manifest.v1+json'})
+    assert status == 201, body
+    assert headers['Docker-Content-Digest'] == \
+        'sha256:' + hashlib.sha256(manifest).hexdigest()
+    [image] = cloud.images_named(repository + ':1')
+    glance_images.append(image['id'])
+    status, _headers, body = call('GET', manifest_path(repository, '1'),
+                                  token=token, headers=ACCEPT)
+    assert (status, body) == (200, manifest)

@@ -22,12 +22,16 @@ import hashlib
 import io
 import json
 import tarfile
+import time
 
 import pytest
 
+from heat_cvm.registry import app
 from heat_cvm.registry import archive
 from heat_cvm.registry import blobs
+from heat_cvm.registry import names
 from heat_cvm.registry import oci
+from heat_cvm.registry import tokens
 
 
 def sha(data):
@@ -226,3 +230,49 @@ def test_each_blob_is_announced_as_it_lands(store):
         landed.append(blob)
     entry = archive.read(io.BytesIO(data), store, landed=announce)
     assert set(landed) == set(entry['blobs'])
+
+
+class CountingGlance:
+    """Glance as the registry asks it, one image, each call counted."""
+
+    def __init__(self, image, data):
+        self.image_record = image
+        self.archive = data
+        self.calls = []
+
+    def named(self, token, name):
+        self.calls.append('named')
+        return [self.image_record]
+
+    def images(self, token, **filters):
+        self.calls.append('images')
+        return [self.image_record]
+
+    def image(self, token, image_id):
+        self.calls.append('image')
+        return self.image_record
+
+    def data(self, token, image_id):
+        self.calls.append('data')
+        return io.BytesIO(self.archive)
+
+
+def test_a_pull_asks_glance_once_for_its_tag_and_once_for_the_data(store):
+    # After the tag, the manifest by digest and the blobs are found in the
+    # image the tag named: no listing of the project's images, which on a
+    # busy Glance waited behind the image's own download.
+    data, top = oci_archive()
+    glance = CountingGlance({
+        'id': '8a2f6c1e-1b7e-4c4a-9d2e-0d5b1b2c3d4e', 'name': 'team/app:1',
+        'owner': 'p1', 'container_format': 'docker', 'status': 'active',
+        'os_hash_value': sha(data), names.DIGEST_PROPERTY: top}, data)
+    registry = app.Registry(store, glance, token_service=None,
+                            keystone_session=None, auth_url=None)
+    caller = tokens.Identity('u1', 'p1', 'keystone-token', time.time() + 60)
+    _data, _media_type, digest = registry.manifest(caller, 'team/app', '1')
+    assert digest == top
+    registry.manifest(caller, 'team/app', top)
+    for blob in ['sha256:' + sha(CONFIG)] + [
+            'sha256:' + sha(layer) for layer in LAYERS]:
+        registry.blob(caller, 'team/app', blob)[0].close()
+    assert glance.calls == ['named', 'data']

@@ -22,7 +22,9 @@ Run by minicloud.py with the services' venv, in three steps:
              (played by the guest runner's cloud-init) and "cvm-host-vm"
              (the real image, booted in qemu), Gnocchi's archive policies
              and instance resource type as ceilometer makes them, the
-             local registry's test images; wait for heat-engine and for
+             local registry's test images, memcached:1.6 pushed to
+             heat-cvm-registry with the docker CLI (a Glance image of
+             the demo project); wait for heat-engine and for
              cinder-volume's backend in the scheduler
   heat-engine
              wait until a heat-engine started since --since reports "up"
@@ -33,7 +35,6 @@ import argparse
 import datetime
 import json
 import pathlib
-import subprocess
 import time
 
 from gnocchiclient import exceptions as gnocchi_exceptions
@@ -41,6 +42,7 @@ from gnocchiclient.v1 import client as gnocchi_client
 import openstack
 import yaml
 
+import docker_engine
 import registry_image
 
 # The image the guest runner boots in a real VM: heat-cvm's container-host
@@ -203,19 +205,27 @@ def compute(conn):
          'the compute node in placement')
 
 
-def copy_to_cvm_registry(registry, cvm_registry, reference):
+def push_to_cvm_registry(state, registry, cvm_registry, reference):
     """An image of the local registry, pushed to heat-cvm-registry.
 
-    By the demo user, as a user pushes one: a docker-format Glance image
-    of the demo project, named after its reference. With skopeo: a real
-    client, and no docker engine needed.
+    With the docker CLI, by the demo user, as a user pushes one: a
+    docker-format Glance image of the demo project, named after its
+    reference. Each command is printed as typed (in the cloud-setup log).
     """
-    subprocess.run(
-        ['skopeo', 'copy', '--quiet', '--src-tls-verify=false',
-         '--dest-creds', 'demo/demo:demo',
-         'docker://%s/%s' % (registry.split('//')[-1], reference),
-         'docker://%s/%s' % (cvm_registry, reference)],
-        check=True, capture_output=True)
+    source = '%s/%s' % (registry.split('//')[-1], reference)
+    target = '%s/%s' % (cvm_registry, reference)
+    engine = docker_engine.DockerEngine(state / 'docker-push').start()
+    try:
+        for args, password in ((('pull', '-q', source), None),
+                               (('tag', source, target), None),
+                               (('login', '-u', 'demo/demo',
+                                 '--password-stdin', cvm_registry), 'demo'),
+                               (('push', '-q', target), None)):
+            print('$ docker %s' % ' '.join(args), flush=True)
+            print(engine.docker(*args, input=password).stdout.strip(),
+                  flush=True)
+    finally:
+        engine.stop()
 
 
 def resources(conn, state, host_image_dir, registry, alarm_granularity,
@@ -245,7 +255,7 @@ def resources(conn, state, host_image_dir, registry, alarm_granularity,
     telemetry(conn, alarm_granularity)
     registry_image.push_busybox(registry)
     registry_image.push_memcached(registry)
-    copy_to_cvm_registry(registry, cvm_registry, 'memcached:1.6')
+    push_to_cvm_registry(state, registry, cvm_registry, 'memcached:1.6')
     heat_engine(conn)
 
     def backend_pools():

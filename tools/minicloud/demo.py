@@ -14,13 +14,14 @@
 
 Run by ``minicloud.py demo`` with the services' venv once the cloud is up:
 shows the docker-format Glance image memcached:1.6 that ``up`` pushed to
-heat-cvm-registry, creates templates/examples/memcached.yaml from it
-(``glance_image``) as the demo user, its member a real VM of the
-container-host image ("cvm-host-vm") pulling it through heat-cvm-registry
-with its pull grant, shows the
-stack's events as Heat reports them until it is complete, asks memcached
-for its stats through the forwarded port, and prints the endpoints and how
-to go on. Idempotent: a running demo stack is shown again, not created
+heat-cvm-registry with the docker CLI (and the commands it typed),
+creates templates/examples/memcached.yaml from it (``glance_image``) as
+the demo user, its member a real VM of the container-host image
+("cvm-host-vm") pulling it through heat-cvm-registry with its pull grant,
+shows the stack's events as Heat reports them until it is complete, asks
+memcached for its stats through the forwarded port, and prints the
+endpoints and how to go on. Idempotent: a running demo stack is shown
+again, not created
 twice.
 """
 
@@ -34,19 +35,27 @@ import time
 import cloud_setup
 
 STACK = 'demo-memcached'
-# Pushed by "up" (cloud_setup.copy_to_cvm_registry).
+# Pushed by "up" (cloud_setup.push_to_cvm_registry).
 DOCKER_IMAGE = 'memcached:1.6'
+# docker pull, tag, login, push.
+PUSH_COMMANDS = 4
 POLL_SECONDS = 2
 
 
-def show_docker_image(conn):
+def show_docker_image(conn, state):
     """The memcached image ``up`` pushed to heat-cvm-registry, in Glance."""
+    print('"up" pushed %s to heat-cvm-registry with the docker CLI, as the '
+          'demo user (its log: %s):' % (
+              DOCKER_IMAGE, state / 'logs' / 'cloud-setup.log'))
+    typed = [line for line in (state / 'logs' / 'cloud-setup.log')
+             .read_text().split('\n') if line.startswith('$ docker')]
+    for line in typed[-PUSH_COMMANDS:]:   # the last up's
+        print('  ' + line)
     [image] = [image for image in conn.image.images(
         container_format='docker') if image.name == DOCKER_IMAGE]
-    print('Glance image %s (container_format docker, pushed to '
-          'heat-cvm-registry): %s, manifest %s'
-          % (image.name, image.id, image.properties.get(
-              'cvm_manifest_digest')))
+    print('openstack image list: %s  %s  container_format docker, manifest '
+          '%s' % (image.id, image.name,
+                  image.properties.get('cvm_manifest_digest')))
     return image
 
 
@@ -112,7 +121,10 @@ def show_real_member(state, servers):
         forwards = json.loads(record.read_text())['forwards']
         port = forwards['11211/tcp']
         print('  the member %s is a real VM: memcached on 127.0.0.1:%d '
-              'answers "%s"; ssh -p %d debian@127.0.0.1 with a key pair'
+              'answers "%s"; its SSH port is forwarded from 127.0.0.1:%d '
+              '(the example gives its servers no key pair: a container of '
+              'templates/container.yaml with key_name=<yours> lets you log '
+              'in as debian)'
               % (server, port, memcached_version(port), forwards['22/tcp']))
 
 
@@ -145,7 +157,7 @@ def main():
     parser.add_argument('--horizon-url', required=True)
     args = parser.parse_args()
     conn = cloud_setup.connect(args.state, cloud='minicloud')
-    image = show_docker_image(conn)
+    image = show_docker_image(conn, args.state)
     stack = launch(conn, args.template, {
         'host_image': cloud_setup.VM_IMAGE, 'glance_image': image.id})
     return report(stack, args.state, args.horizon_url)

@@ -10,7 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A docker engine of the tests' own: Debian's dockerd, its own data root.
+"""A docker engine of its own: Debian's dockerd, its own data root.
+
+``up`` pushes the demo's image with it, as a user pushes one with the
+docker CLI; the tests and the benchmark build, push and pull with it.
 
 No bridge and no iptables rules (``--bridge=none --iptables=false``): it
 builds, pushes, pulls and loads images; it runs nothing that needs a
@@ -26,7 +29,7 @@ import signal
 import subprocess
 import time
 
-from tests.functional import helpers
+START_SECONDS = 60
 
 
 class DockerEngine:
@@ -49,9 +52,14 @@ class DockerEngine:
                  '--iptables=false', '--ip6tables=false'],
                 stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
-        helpers.wait_until(
-            lambda: self.docker('version', check=False).returncode == 0,
-            'dockerd in %s answering' % self.root, timeout=60, step=0.5)
+        deadline = time.monotonic() + START_SECONDS
+        while self.docker('version', check=False).returncode:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                log = (self.root / 'dockerd.log').read_text()[-2000:]
+                self.stop()
+                raise RuntimeError('dockerd in %s did not answer: %s'
+                                   % (self.root, log))
+            time.sleep(0.5)
         return self
 
     def stop(self):
