@@ -31,15 +31,14 @@ import hashlib
 
 from heat_cvm import alarms
 from heat_cvm import cloudinit
+from heat_cvm import spec as spec_mod
 
 HOT_VERSION = '2021-04-16'
 MEMBER_TEMPLATE = 'heat-cvm-member.yaml'
 MEMBER_GROUP_TYPE = 'OS::CVM::MemberGroup'
 MEMBER_SERVER_TYPE = 'OS::CVM::MemberServer'
 
-# Metadata key that Ceilometer turns into the "server_group" attribute an
-# Aodh alarm selects the group's servers by.
-SERVER_GROUP_METADATA = 'metering.server_group'
+SERVER_GROUP_METADATA = spec_mod.SERVER_GROUP_METADATA
 
 # Outputs of the nested stack, which are the resource's attributes.
 OUTPUTS = ('servers', 'addresses', 'member_endpoints', 'scale_up_url',
@@ -255,7 +254,7 @@ def _server(spec, user_data, handle, secrets_digest):
         'metadata': {'map_merge': [
             server.metadata,
             {SERVER_GROUP_METADATA: {'get_param': 'server_group'},
-             'heat-cvm.container': spec.name}]},
+             spec_mod.CONTAINER_METADATA: spec.name}]},
         'user_data_format': 'RAW',
         # Placeholders and all: the server fills them in for Nova alone.
         'user_data': user_data,

@@ -44,6 +44,7 @@ _REFERENCE = re.compile(
     r'(?::(?P<tag>' + _TAG + r'))?'
     r'(?:@(?P<digest>' + _DIGEST + r'))?$')
 
+_IMAGE_ID = re.compile(r'^[a-f0-9]{64}$')
 # Docker's own limit on the length of a repository name.
 NAME_TOTAL_LENGTH_MAX = 255
 
@@ -79,10 +80,11 @@ class Reference:
 
 def _looks_like_domain(first_component):
     # Docker treats the first component as a registry host only when it
-    # could not be a repository path: it has a dot or a port, or is
-    # "localhost". "library/redis" stays a path.
+    # could not be a repository path: it has a dot, a port or a capital
+    # letter, or is "localhost". "library/redis" stays a path.
     return ('.' in first_component or ':' in first_component
-            or first_component == 'localhost')
+            or first_component == 'localhost'
+            or first_component != first_component.lower())
 
 
 def _why_invalid(text):
@@ -111,6 +113,10 @@ def parse_reference(text):
     Returns a Reference. The text is otherwise taken as is: no default tag
     or registry is added, so what the user wrote is what the guest pulls.
     """
+    if _IMAGE_ID.match(text or ''):
+        # As docker refuses it: "docker run <64 hex>" means an image ID.
+        raise InvalidReference(_('it is 64 hexadecimal digits, which docker '
+                                 'reads as an image ID, not a name'))
     match = _REFERENCE.match(text or '')
     if match:
         domain = match.group('domain')

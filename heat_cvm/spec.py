@@ -37,6 +37,16 @@ _USER = re.compile(schema.USER_PATTERN)
 
 # Characters that would change the meaning of a docker --mount or -v spec.
 _MOUNT_PATH_FORBIDDEN = (':', ',', '\n', '\0')
+_LINE_BREAKS = ('\n', '\r')
+
+# Nova's server metadata, as its API schema takes it.
+NOVA_METADATA_KEY = re.compile(r'^[a-zA-Z0-9-_:. ]{1,255}$')
+NOVA_METADATA_VALUE_MAX = 255
+# The metadata heat-cvm gives each member itself: Ceilometer turns the
+# first into the "server_group" an Aodh alarm selects the group by.
+SERVER_GROUP_METADATA = 'metering.server_group'
+CONTAINER_METADATA = 'heat-cvm.container'
+MEMBER_METADATA_KEYS = (SERVER_GROUP_METADATA, CONTAINER_METADATA)
 
 
 class SpecError(ValueError):
@@ -153,7 +163,8 @@ class ContainerSpec:
     @classmethod
     def from_properties(cls, props, defaults=None, resource_name='container',
                         glance_image_id=None, registry=None,
-                        glance_digest=None, pull_grants=False):
+                        glance_digest=None, pull_grants=False,
+                        max_server_meta=None):
         """Validate property values and build the spec.
 
         :param props: property name -> value, as Heat resolved them.
@@ -166,8 +177,11 @@ class ContainerSpec:
             when known: the guests pull exactly it.
         :param pull_grants: whether guests get a pull grant for a
             glance_image (heat-cvm-registry) instead of pulling anonymously.
+        :param max_server_meta: the metadata items Nova allows a server
+            (its absolute limit maxServerMeta), when the adapter asked.
         """
-        return _Builder(props, defaults or {}).build(
+        _check_texts(props)
+        return _Builder(props, defaults or {}, max_server_meta).build(
             resource_name, _GlanceSource(glance_image_id, registry,
                                          glance_digest, pull_grants))
 
@@ -179,8 +193,94 @@ def default_name(resource_name):
 
 
 def _value_text(value):
-    # JSON quoting shows a newline or NUL as \n or \u0000, not as itself.
-    return json.dumps(value, ensure_ascii=False, default=str)
+    # JSON quoting shows a newline or NUL as \n or \u0000, not as itself;
+    # text that is not valid Unicode, escaped whole.
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        text = json.dumps(value, default=str)
+    return text
+
+
+def check_shapes(props):
+    """Refuse shapes Heat's own type checks would echo, or misname.
+
+    Run before Heat's schema checks: Heat's "... is not a map" prints the
+    value, which for a secret-bearing property may be the secret, and its
+    error for OS::Nova::Server's ``networks`` form does not say the right
+    one.
+    """
+    for field in schema.FIELDS:
+        value = props.get(field.name)
+        if value is None or not (field.secret or any(
+                sub.secret for sub in field.fields)):
+            continue
+        if field.type == schema.MAP and not isinstance(value, dict):
+            raise SpecError(field.name, _(
+                'must be a map of %s (the value given is not shown)')
+                % (' and '.join(sub.name for sub in field.fields)
+                   or _('names to strings')))
+        for key, item in value.items():
+            if (field.secret or _is_secret_key(field, key)) and \
+                    isinstance(item, (dict, list)):
+                raise SpecError(field.name, _(
+                    'the value of %s must be a string (the value given is '
+                    'not shown)') % key)
+    for index, network in enumerate(props.get('networks') or ()):
+        if isinstance(network, dict):
+            raise SpecError('networks[%d]' % index, _(
+                '%(given)s is OS::Nova::Server\'s form; OS::CVM::Container '
+                'takes the network\'s name or ID: networks: [%(name)s]') % {
+                    'given': _value_text(network),
+                    'name': _value_text(network.get('network') or
+                                        network.get('uuid') or 'private')})
+
+
+def _is_secret_key(field, key):
+    return any(sub.name == key and sub.secret for sub in field.fields)
+
+
+def _check_texts(props):
+    """Refuse text no process, docker or env file can be given.
+
+    A NUL anywhere, or a lone surrogate (not valid Unicode: it has no
+    UTF-8 form). Named by path; a secret's value is not shown.
+    """
+    for field in schema.FIELDS:
+        if props.get(field.name) is not None:
+            _check_text_tree(field.name, props[field.name], field.secret,
+                             field)
+
+
+def _check_text_tree(path, value, secret, field=None):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(path, key, False)
+            _check_text_tree('%s.%s' % (path, key), item, secret or (
+                field is not None and _is_secret_key(field, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text_tree('%s[%d]' % (path, index), item, secret)
+    elif isinstance(value, str):
+        _check_text(path, value, secret)
+
+
+def _check_text(path, text, secret):
+    if not isinstance(text, str):
+        return
+    if '\0' in text:
+        why = _('contains a NUL character, which no process can be given')
+    elif any('\ud800' <= char <= '\udfff' for char in text):
+        why = _('is not valid Unicode text (a lone surrogate), which docker '
+                'cannot be given')
+    else:
+        return
+    if secret:
+        raise SpecError(path, _('the value %s (the value is not shown)')
+                        % why)
+    raise SpecError(path, _('the value %(value)s %(why)s') % {
+        'value': _value_text(text), 'why': why})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,9 +293,10 @@ class _GlanceSource:
 
 
 class _Builder:
-    def __init__(self, props, defaults):
+    def __init__(self, props, defaults, max_server_meta=None):
         self.props = props
         self.defaults = defaults
+        self.max_server_meta = max_server_meta
 
     def get(self, name):
         value = self.props.get(name)
@@ -327,10 +428,13 @@ class _Builder:
 
     def working_dir(self):
         working_dir = self.get('working_dir')
-        if working_dir is not None and (not working_dir.startswith('/')
-                                        or '\0' in working_dir):
+        if working_dir is not None and not working_dir.startswith('/'):
             raise SpecError('working_dir', _(
                 '%s is not an absolute path') % _value_text(working_dir))
+        if working_dir is not None and _has_line_break(working_dir):
+            raise SpecError('working_dir', _(
+                '%s contains a line break, which a systemd unit cannot '
+                'carry') % _value_text(working_dir))
         return working_dir
 
     def user(self):
@@ -433,9 +537,20 @@ class _Builder:
         if not isinstance(password, str) or not password:
             raise SpecError('registry_credentials.password', _(
                 'must be a non-empty string (the value given is not shown)'))
+        if username and _has_line_break(username):
+            raise SpecError('registry_credentials.username', _(
+                '%s contains a line break, which a registry login cannot '
+                'carry') % _value_text(username))
         if not username or any(c.isspace() for c in username):
             raise SpecError('registry_credentials.username', _(
                 '%s is not a user name') % _value_text(username))
+        if ':' in username:
+            # RFC 7617: the user-id of Basic credentials ends at the first
+            # colon.
+            raise SpecError('registry_credentials.username', _(
+                '%s contains ":", which a registry login (HTTP Basic '
+                'authentication) cannot carry in a user name')
+                % _value_text(username))
         return Credentials(username, password)
 
     def server(self):
@@ -452,7 +567,37 @@ class _Builder:
             key_name=self.get('key_name'),
             networks=tuple(networks or ()),
             availability_zone=self.get('availability_zone'),
-            metadata=dict(self.get('metadata') or {}))
+            metadata=self.metadata())
+
+    def metadata(self):
+        """The user's server metadata, as Nova's API schema takes it."""
+        metadata = dict(self.get('metadata') or {})
+        for key, value in metadata.items():
+            path = 'metadata.%s' % key
+            if key in MEMBER_METADATA_KEYS:
+                raise SpecError(path, _(
+                    'the key is heat-cvm\'s own: each member\'s metadata '
+                    'names its container and group with it'))
+            if not NOVA_METADATA_KEY.match(str(key)):
+                raise SpecError(path, _(
+                    'Nova refuses the metadata key %s: 1 to 255 letters, '
+                    'digits, spaces and "-_:."') % _value_text(key))
+            # OS::Nova::Server sends a value that is not a string as JSON.
+            text = value if isinstance(value, str) else json.dumps(value)
+            if len(text) > NOVA_METADATA_VALUE_MAX:
+                raise SpecError(path, _(
+                    'Nova refuses a metadata value of %(length)d characters '
+                    '(at most %(max)d)') % {
+                        'length': len(text), 'max': NOVA_METADATA_VALUE_MAX})
+        if self.max_server_meta is not None and \
+                len(metadata) + len(MEMBER_METADATA_KEYS) > \
+                self.max_server_meta:
+            raise SpecError('metadata', _(
+                '%(count)d keys and heat-cvm\'s %(ours)d are more than the '
+                '%(max)d this cloud allows a server (Nova\'s maxServerMeta)')
+                % {'count': len(metadata), 'ours': len(MEMBER_METADATA_KEYS),
+                   'max': self.max_server_meta})
+        return metadata
 
     def scaling(self):
         given = self.get('scaling') or {}
@@ -554,6 +699,10 @@ def _band_within_percent(values, limits):
                 'target': _number_text(values['target_cpu_percent']),
                 'low': _number_text(limits.down_below),
                 'high': _number_text(limits.up_above)})
+
+
+def _has_line_break(text):
+    return any(char in text for char in _LINE_BREAKS)
 
 
 def _breaks_env_file(value):

@@ -153,18 +153,48 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
             raise spec_mod.SpecError('glance_image', str(exc))
         return image.id, image.get(image_ref.GLANCE_DIGEST_PROPERTY)
 
+    def _inputs(self):
+        """(key, property values, [cvm] options) the spec is built from.
+
+        The key names them (hashed: the values hold secrets), so that the
+        spec and templates are built once per action, again only when an
+        input changed (an update's new properties).
+        """
+        values = self._property_values()
+        options = config.defaults()
+        key = hashlib.sha256(json.dumps(
+            [values, options], sort_keys=True, default=str).encode()
+        ).hexdigest()
+        return key, values, options
+
+    def _max_server_meta(self, values):
+        """Nova's limit on a server's metadata items, when it matters.
+
+        Asked only when the user gives metadata (as OS::Nova::Server asks
+        only then); heat-cvm's own keys fit any cloud's limit.
+        """
+        if not values.get('metadata'):
+            return None
+        return self.client_plugin('nova').absolute_limits()['maxServerMeta']
+
     def container_spec(self):
         """The validated ContainerSpec, or StackValidationFailed."""
-        values = self._property_values()
+        key, values, options = self._inputs()
+        built = getattr(self, '_built_spec', None)
+        if built is not None and built[0] == key:
+            return built[1]
         try:
             glance_id, digest = self._glance_image(values.get('glance_image'))
-            return spec_mod.ContainerSpec.from_properties(
-                values, config.defaults(), resource_name=self.name,
-                glance_image_id=glance_id, registry=cfg.CONF.cvm.registry,
+            spec = spec_mod.ContainerSpec.from_properties(
+                values, options, resource_name=self.name,
+                glance_image_id=glance_id, registry=options['registry'],
                 glance_digest=digest,
-                pull_grants=bool(cfg.CONF.cvm.pull_grant_key_file))
+                pull_grants=bool(options['pull_grant_key_file']),
+                max_server_meta=self._max_server_meta(values))
         except spec_mod.SpecError as exc:
             raise self._property_error(_error_path(exc.path), exc.message)
+        self._built_spec = (key, spec)
+        return spec
 
     def _property_error(self, path, message):
         """The error Heat's own schema checks raise, at the same path."""
@@ -174,32 +204,18 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                   self.stack.t.get_section_name('properties')] + path,
             message=message)
 
-    def _validate_secret_shapes(self):
-        # Heat's own type errors print the offending value; for a secret
-        # that would be the secret. Check the shape first, naming only.
-        secrets = self.properties.data.get('secret_environment')
-        secrets = function.resolve(secrets)
-        if secrets is not None and not isinstance(secrets, dict):
-            self._raise_secret_shape('secret_environment',
-                                     _('must be a map of names to strings'))
-        for key, value in (secrets or {}).items():
-            if isinstance(value, (dict, list)):
-                self._raise_secret_shape(
-                    'secret_environment', _('the value of %s must be a '
-                                            'string') % key)
-        creds = function.resolve(
-            self.properties.data.get('registry_credentials'))
-        if isinstance(creds, dict) and isinstance(creds.get('password'),
-                                                  (dict, list)):
-            self._raise_secret_shape('registry_credentials',
-                                     _('password must be a string'))
-
-    def _raise_secret_shape(self, name, message):
-        raise self._property_error(
-            [name], _('%s (the value given is not shown)') % message)
+    def _check_shapes(self):
+        # Before Heat's own type checks, whose errors print the value: for
+        # a secret that would be the secret.
+        raw = {name: function.resolve(self.properties.data.get(name))
+               for name in self.PROPERTIES}
+        try:
+            spec_mod.check_shapes(raw)
+        except spec_mod.SpecError as exc:
+            raise self._property_error(_error_path(exc.path), exc.message)
 
     def validate(self):
-        self._validate_secret_shapes()
+        self._check_shapes()
         # Heat's schema and custom constraints first, so that the spec is
         # built from typed values; then our own checks; then the nested
         # stack's (StackResource.validate).
@@ -218,8 +234,7 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
             else:
                 self.data_delete(key)
         if _DIGEST_KEY not in self.data():
-            self.data_set(_DIGEST_KEY, secrets_module.token_hex(32),
-                          redact=True)
+            self.data_set(_DIGEST_KEY, self._digest_key(), redact=True)
         if spec.pull_grant_image:
             self.data_set(_PULL_GRANT_KEY, json.dumps(
                 {'image': spec.pull_grant_image,
@@ -248,24 +263,34 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                 grant.encode()).decode()
         return values
 
-    def _secrets_digest(self, spec):
+    def _digest_key(self):
+        """The key of the secrets' digest: stored at create, kept after.
+
+        Chosen before (at validate), so that validate and create build the
+        same templates.
+        """
+        stored = self.data().get(_DIGEST_KEY) if self.id else None
+        if stored:
+            return stored
+        if getattr(self, '_new_digest_key', None) is None:
+            self._new_digest_key = secrets_module.token_hex(32)
+        return self._new_digest_key
+
+    def _secrets_digest(self, spec, key):
         # Keyed, so that the digest in the member template (which Heat
         # shows) tells nothing about the secrets, but changes with them.
-        key = self.data().get(_DIGEST_KEY) if self.id else None
-        if not key:
-            return ''
         message = json.dumps(cloudinit.secret_values(spec), sort_keys=True)
         return hmac.new(key.encode(), message.encode(),
                         hashlib.sha256).hexdigest()[:32]
 
     # -- spec -> nested stack ----------------------------------------------
 
-    def _member_template(self, spec):
+    def _member_template(self, spec, digest_key):
         user_data = cloudinit.render(
             spec, install_docker=cfg.CONF.cvm.install_docker,
             allow_metadata_access=cfg.CONF.cvm.allow_metadata_access)
-        return blueprint.member_template(spec, user_data,
-                                         self._secrets_digest(spec))
+        return blueprint.member_template(
+            spec, user_data, self._secrets_digest(spec, digest_key))
 
     @staticmethod
     def _member_file_name(member):
@@ -284,13 +309,23 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
             spec.server.flavor).vcpus
 
     def _templates(self):
+        """(child template, {member file name: member template}).
+
+        Built once per action, as the spec: rendering the user data
+        (gzip) and asking Nova for the flavor are not free.
+        """
         spec = self.container_spec()
-        member = self._member_template(spec)
+        key = (self._built_spec[0], self._digest_key())
+        built = getattr(self, '_built_templates', None)
+        if built is not None and built[0] == key:
+            return built[1]
+        member = self._member_template(spec, key[1])
         name = self._member_file_name(member)
         template = blueprint.child_template(
             spec, member_type=name, telemetry=config.telemetry(),
             vcpus=self._flavor_vcpus(spec))
-        return template, {name: json.dumps(member)}
+        self._built_templates = (key, (template, {name: json.dumps(member)}))
+        return self._built_templates[1]
 
     def child_template(self):
         return self._templates()[0]

@@ -16,12 +16,16 @@ from heat.engine import attributes
 from heat.engine import constraints
 from heat.engine import properties
 from heat.engine import support
+import pbr.version
 
 from heat_cvm import schema
 
+# No version: SupportStatus's is a Heat release, and heat-cvm's resources
+# are in none; the message names the plugin's own.
 SUPPORT_STATUS = support.SupportStatus(
-    status=support.SUPPORTED, version='27.0.0',
-    message='Provided by the heat-cvm plugin.')
+    status=support.SUPPORTED, version=None,
+    message='Provided by the heat-cvm plugin %s.'
+    % pbr.version.VersionInfo('heat-cvm').release_string())
 
 _TYPES = {
     schema.STRING: properties.Schema.STRING,

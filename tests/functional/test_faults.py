@@ -25,6 +25,7 @@ import sys
 import pytest
 
 from tests.functional import helpers
+from tests.functional import real_vms
 from tests.functional import test_stacks
 from tools.minicloud import guest_sim
 from tools.minicloud import minicloud
@@ -255,3 +256,20 @@ def test_heat_engine_killed_mid_create_then_delete_leaves_nothing(cloud):
     finally:
         delete(cloud, name)
     assert cloud.leftovers(name) == {}
+
+
+@pytest.mark.disruptive
+def test_up_after_a_crash_starts_what_is_down_and_keeps_the_data(cloud):
+    # A service that crashed: "up" starts it again, and only it; the
+    # cloud's data (the Glance image "up" pushed) is as it was.
+    image_id = real_vms.glance_memcached_id(cloud)
+    os.killpg(minicloud.running_pid('aodh-api'), signal.SIGKILL)
+    helpers.wait_until(lambda: minicloud.running_pid('aodh-api') is None,
+                       'aodh-api gone', timeout=30, step=0.5)
+    result = subprocess.run([sys.executable, str(helpers.MINICLOUD), 'up'],
+                            capture_output=True, text=True, check=True)
+    assert 'aodh-api: not running; starting again' in result.stdout
+    states = {name: minicloud.service_state(name, url) for name, (
+        _argv, url) in minicloud.services().items()}
+    assert states['aodh-api'] == 'healthy', states
+    assert real_vms.glance_memcached_id(cloud) == image_id

@@ -23,6 +23,7 @@ import json
 import logging
 import shutil
 import subprocess
+import traceback
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives import serialization
@@ -34,8 +35,11 @@ from oslo_config import cfg
 import yaml
 
 from heat_cvm import blueprint
+from heat_cvm import cloudinit
 from heat_cvm import facts
 from heat_cvm.registry import grants
+from heat_cvm.resources import glance_images
+from heat_cvm import spec as spec_mod
 from tests.heat import base
 from tests.heat import cloud
 from tests.heat import guests
@@ -415,6 +419,49 @@ class ContainerStackTest(base.HeatTestCase):
         # 45 % and 75 % of 1 and of 2 vCPUs over 60 s.
         self.assertEqual([27 * 10 ** 9, 45 * 10 ** 9], thresholds['m1.small'])
         self.assertEqual([54 * 10 ** 9, 90 * 10 ** 9], thresholds['m1.large'])
+
+    def test_validate_and_create_build_everything_once(self):
+        # Each spec build asks Glance for the image, each template build
+        # Nova for the flavor, each member template renders (gzips) the
+        # user data: one validate + create does each once.
+        cfg.CONF.set_override('registry', '127.0.0.1:5000', group='cvm')
+        counted = {}
+        for owner, name in ((spec_mod.ContainerSpec, 'from_properties'),
+                            (cloudinit, 'render'),
+                            (blueprint, 'child_template'),
+                            (glance_images, 'find'),
+                            (glance_images.GlanceImageConstraint,
+                             'validate_with_client')):
+            counted[name] = self.patchobject(
+                owner, name, side_effect=getattr(owner, name), autospec=True)
+        # Nova's flavor as the container asks for it (for its CPU alarms;
+        # Heat's own servers ask too).
+        flavors = []
+        real_get = cloud._Flavors.get
+
+        def get_flavor(nova_flavors, flavor_id):
+            if any(frame.name == '_flavor_vcpus'
+                   for frame in traceback.extract_stack()):
+                flavors.append(flavor_id)
+            return real_get(nova_flavors, flavor_id)
+        self.patchobject(cloud._Flavors, 'get', new=get_flavor)
+        stack = utils.parse_stack(template(
+            image=None, glance_image='app-docker', scaling={
+                'min_size': 2, 'max_size': 4,
+                'autoscale': {'target_cpu_percent': 60}}),
+            params={'api_key': SECRET, 'registry_password': PASSWORD})
+        stack.validate()
+        stack.create()
+        self.assertEqual((stack.CREATE, stack.COMPLETE), stack.state,
+                         stack.status_reason)
+        self.assertEqual(2, len(self.guests.runs))
+        calls = {name: mock.call_count for name, mock in counted.items()}
+        # The glance_image constraint (Heat's validation) asks Glance too.
+        constraint = calls.pop('validate_with_client')
+        self.assertEqual({'from_properties': 1, 'render': 1,
+                          'child_template': 1, 'find': constraint + 1},
+                         calls)
+        self.assertEqual(['m1.small'], flavors)
 
     def test_glance_image_is_pulled_from_the_registry_by_id(self):
         cfg.CONF.set_override('registry', '127.0.0.1:5000', group='cvm')

@@ -89,3 +89,20 @@ class TemplatesTest(base.HeatTestCase):
         self.assertEqual((stack.DELETE, stack.COMPLETE), stack.state,
                          stack.status_reason)
         self.assertEqual(baseline, self.cloud.counts())
+
+    @ddt.data(*TEMPLATES)
+    def test_a_scalable_container_offers_its_scale_urls(self, name):
+        # A user scales by POSTing to an output's URL: every container that
+        # can grow past one server has them, as outputs.
+        tmpl = load(name)
+        outputs = tmpl.get('outputs', {})
+        for resource_name, resource in tmpl['resources'].items():
+            if resource['type'] != 'OS::CVM::Container':
+                continue
+            scaling = resource['properties'].get('scaling') or {}
+            if scaling.get('max_size', 1) == 1:
+                continue
+            for url in ('scale_up_url', 'scale_down_url'):
+                self.assertEqual({'get_attr': [resource_name, url]},
+                                 outputs.get(url, {}).get('value'),
+                                 '%s: %s' % (name, url))

@@ -12,12 +12,17 @@
 
 """The [cvm] options: registered, documented, and in the generator."""
 
+import pathlib
 import subprocess
 import sys
 
 from oslo_config import cfg
+from oslo_config import generator as oslo_generator
+import pytest
 
 from heat_cvm import config
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_every_option_has_help_and_is_listed():
@@ -49,3 +54,14 @@ def test_oslo_config_generator_prints_the_options():
     assert '[cvm]' in result.stdout
     assert '#ready_timeout = 600' in result.stdout
     assert '#registry = <None>' in result.stdout
+
+
+@pytest.mark.parametrize('generator, section', [
+    ('heat-cvm.conf', '[cvm]'), ('heat-cvm-registry.conf', '[registry]')])
+def test_tox_genconfig_writes_each_sample(generator, section, tmp_path):
+    # tox -e genconfig's own generator configs, from the repository root.
+    sample = tmp_path / 'sample.conf'
+    generator_config = REPO / 'etc' / 'oslo-config-generator' / generator
+    oslo_generator.main(['--config-file', str(generator_config),
+                         '--output-file', str(sample)])
+    assert section in sample.read_text()

@@ -32,6 +32,9 @@ DIGEST = 'sha256:' + 'a' * 64
      None),
     ('a__b/c---d.e_f', None, 'a__b/c---d.e_f', None, None),
     ('ghcr.io/Owner/app', None, None, None, None),  # invalid: uppercase path
+    # docker reads a first component with a capital as a registry host.
+    ('Registry/app:1', 'Registry', 'app', '1', None),
+    ('a' * 64 + ':1', None, 'a' * 64, '1', None),
 ])
 def test_parse_reference(text, domain, path, tag, digest):
     if path is None:
@@ -61,6 +64,8 @@ def test_parse_reference(text, domain, path, tag, digest):
     ('memcached/', 'not name[:tag]'),
     ('reg.example:port/app', 'not name[:tag]'),
     ('a' * 256, 'longer than 255'),
+    # docker refuses a name that could be an image ID.
+    ('0123456789abcdef' * 4, 'an image ID'),
 ])
 def test_invalid_reference_says_why(text, reason):
     with pytest.raises(image.InvalidReference) as exc:

@@ -48,9 +48,14 @@ A server with the metadata ``minicloud_guest: hung`` stands for a VM whose
 boot never gets to the container (a kernel panic, a wrong image): the
 runner leaves it alone, so its wait condition times out as it would.
 
-While the file .minicloud/registry-missing names an image, the simulated
-guests' ``docker pull`` of it fails as a registry's that lacks it (a
-release not pushed yet); once the file is gone, the pull succeeds.
+A simulated guest's ``docker pull`` asks the local registry for the
+manifest, as dockerd would, and fails as dockerd does ("manifest
+unknown"); an image of Docker Hub, which this machine cannot reach, pulls
+only when it is one the tests and examples use (stand_ins.KNOWN_TEST_IMAGES),
+and fails as an unreachable registry does otherwise. While the file
+.minicloud/registry-missing names an image, the simulated guests' pull of
+it fails as a registry's that lacks it (a release not pushed yet); once the
+file is gone, the pull succeeds.
 """
 
 import argparse
@@ -137,9 +142,20 @@ class Runner(object):
         path = self.state / guest_sim.MISSING_IMAGE_FILE
         return path.read_text().strip() if path.exists() else None
 
+    def simulated_registries(self):
+        """The registries a simulated guest reaches, as it names them.
+
+        The local registry is asked for each manifest; heat-cvm-registry
+        needs the guest's grant, which a simulated guest's pull skips.
+        """
+        return {'%s:%d' % (self.api_host, self.ports['registry']):
+                'http://127.0.0.1:%d' % self.ports['registry'],
+                '%s:%d' % (self.api_host, self.ports['cvm_registry']): None}
+
     def boot_simulated(self, server, text, guest_dir):
-        run = guest_sim.boot_with_cloud_init(text, str(guest_dir),
-                                             fail_pull=self.missing_image())
+        run = guest_sim.boot_with_cloud_init(
+            text, str(guest_dir), fail_pull=self.missing_image(),
+            registries=self.simulated_registries())
         outcome = run.cloud_init
         (guest_dir / 'result.json').write_text(json.dumps({
             'server': server['id'], 'name': server['name'],

@@ -214,12 +214,14 @@ sys.exit(stand_ins.COMMANDS[%r](sys.argv[1:]))
 """
 
 
-def boot_with_cloud_init(user_data, scratch, fail_pull=None):
+def boot_with_cloud_init(user_data, scratch, fail_pull=None,
+                         registries=None):
     """Boot user data as Nova holds it, with the real cloud-init.
 
     Returns a Run whose returncodes hold runcmd's exit status (cloud-init
     runs the runcmd list as one script) and whose ``cloud_init`` is what
-    cloudinit_root.boot() says of the boot.
+    cloudinit_root.boot() says of the boot. ``registries``: the ones the
+    guest's pulls reach (stand_ins, $CVM_REGISTRIES).
     """
     # The devices of the attached volumes, as Nova and udev make them:
     # their IDs are in the files the user data writes.
@@ -235,6 +237,8 @@ def boot_with_cloud_init(user_data, scratch, fail_pull=None):
     env = {'CVM_ROOT': '/', 'CVM_RECORD': GUEST_RECORD}
     if fail_pull:
         env['CVM_FAIL_PULL'] = fail_pull
+    if registries is not None:
+        env['CVM_REGISTRIES'] = json.dumps(registries)
     outcome = cloudinit_root.boot(user_data, os.path.join(scratch, 'guest'),
                                   files, env)
     upper = outcome['upper']

@@ -56,6 +56,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 STATE = pathlib.Path(os.environ.get('MINICLOUD_STATE', REPO / '.minicloud'))
 VENV = STATE / 'venv'
+# Written when "up" has made the whole cloud; "down" removes it (run/).
+UP_MARK = STATE / 'run' / 'up-complete'
 UPPER_CONSTRAINTS = REPO / 'tools' / 'upper-constraints.txt'
 
 # Below 32768 (the kernel hands higher ports to clients) and away from the
@@ -114,13 +116,36 @@ DRIVERS = (HERE / 'ml2_bind_all', HERE / 'cinder_no_storage',
            HERE / 'nova_guest_console')
 
 
-def pip_install(*args):
-    """pip install into the services' venv, its output in logs/install.log."""
+# How often a long pip install says how far it got.
+PROGRESS_SECONDS = 30
+# pip's lines that tell a step: what it fetches, builds and installs.
+_PIP_STEPS = ('Collecting ', 'Building wheel', 'Installing collected')
+
+
+def pip_install(*args, progress=False):
+    """pip install into the services' venv, its output in logs/install.log.
+
+    With ``progress``, a line every PROGRESS_SECONDS: what pip is at.
+    """
     log_path = STATE / 'logs' / 'install.log'
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, 'ab') as out:
-        if subprocess.call([venv_bin('pip'), 'install', '-q'] + list(args),
-                           stdout=out, stderr=subprocess.STDOUT):
+    with open(log_path, 'a') as out:
+        process = subprocess.Popen(
+            [venv_bin('pip'), 'install'] + ([] if progress else ['-q']) +
+            list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        collected = 0
+        step = ''
+        said = time.monotonic()
+        for line in process.stdout:
+            out.write(line)
+            if line.startswith(_PIP_STEPS):
+                collected += line.startswith('Collecting ')
+                step = line.strip()
+            if progress and time.monotonic() - said > PROGRESS_SECONDS:
+                log('  ... %d packages so far; %s' % (collected, step[:70]))
+                said = time.monotonic()
+        if process.wait():
             raise SystemExit('minicloud: pip install failed; see %s'
                              % log_path)
 
@@ -135,10 +160,11 @@ def install():
         path.read_text() for driver in DRIVERS
         for path in sorted(driver.rglob('*.py')))
     if not stamp.exists() or stamp.read_text() != wanted:
-        log('installing the services (a few minutes the first time)')
+        log('installing the services (a few minutes the first time; '
+            'pip\'s output in %s)' % (STATE / 'logs' / 'install.log'))
         pip_install('-c', str(UPPER_CONSTRAINTS), '-r',
                     str(HERE / 'requirements.txt'),
-                    *[str(driver) for driver in DRIVERS])
+                    *[str(driver) for driver in DRIVERS], progress=True)
         stamp.write_text(wanted)
     pip_install('--no-deps', '--force-reinstall', str(REPO))
 
@@ -720,10 +746,6 @@ def service_states():
             for name, (_argv, url) in services().items()}
 
 
-def healthy():
-    return all(state in _GOOD_STATES for state in service_states().values())
-
-
 def setup_cloud(step, *args):
     run_tool('python', str(HERE / 'cloud_setup.py'), step, '--state',
              str(STATE), '--ports', json.dumps(PORTS), '--api-host',
@@ -732,9 +754,14 @@ def setup_cloud(step, *args):
 
 def cmd_up(args):
     started = time.monotonic()
-    if clouds_yaml().exists() and healthy():
-        log('already up')
+    if UP_MARK.exists():
+        # A cloud was made: its data stays. Dropping it is down's alone.
+        restart_what_is_down()
         return print_usage()
+    if clouds_yaml().exists():
+        raise SystemExit('minicloud: an earlier "up" did not finish (see %s);'
+                         ' "down" drops what it made, then "up" makes a new '
+                         'cloud' % (STATE / 'logs'))
     ensure_host_packages()
     ensure_backing_services()
     cmd_down(args, keep_venv=True)
@@ -743,6 +770,7 @@ def cmd_up(args):
         start_services(host_image)
     finally:
         host_image.stop()
+    UP_MARK.write_text(time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
     log('up in %.0f s' % (time.monotonic() - started))
     print_usage()
 
@@ -797,6 +825,36 @@ def cmd_demo(args):
     return returncode
 
 
+def restart_what_is_down():
+    """Start again each service that is stopped or does not answer."""
+    states = service_states()
+    down = [name for name, state in states.items()
+            if state not in _GOOD_STATES]
+    if not down:
+        log('already up')
+        return
+    log('%s: not running; starting again, with the cloud\'s data as it '
+        'is ("down" drops it, for a new cloud)' % ', '.join(down))
+    ensure_backing_services()
+    add_hosts_entry()
+    trust_ca()
+    table = services()
+    since = time.time()
+    stop(*down)
+    for name in down:
+        start(name, table[name][0])
+    for name in down:
+        wait_until_up(name, table[name][1], since)
+
+
+def wait_until_up(name, url, since):
+    if name == 'heat-engine':
+        # Up when it has reported in Heat's service list.
+        setup_cloud('heat-engine', '--since', str(since - 1))
+    elif url:
+        wait_for(lambda: answers(url), name)
+
+
 def cmd_status(args):
     states = service_states()
     for name, state in states.items():
@@ -814,11 +872,7 @@ def cmd_restart(args):
     since = time.time()
     stop(args.service)
     start(args.service, argv)
-    if args.service == 'heat-engine':
-        # Up when it has reported in Heat's service list.
-        setup_cloud('heat-engine', '--since', str(since - 1))
-    elif url:
-        wait_for(lambda: answers(url), args.service)
+    wait_until_up(args.service, url, since)
     return 0
 
 

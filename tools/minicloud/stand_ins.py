@@ -22,7 +22,13 @@ the way docker reads them: KEY=VALUE taken literally).
 
 $CVM_FAIL_PULL makes ``docker pull`` of that image fail like a registry
 that does not have it; an image on a registry under the reserved ".invalid"
-domain fails the way an unknown registry host does. A container of an
+domain fails the way an unknown registry host does. With $CVM_REGISTRIES
+(the minicloud's guests: JSON, registry as the guest names it -> the URL
+it listens on, or null for one that needs the guest's own login), a pull
+asks that registry for the manifest, as dockerd does, and fails as
+dockerd does ("manifest unknown"); any other registry is one this machine
+cannot reach, unless the image is one of KNOWN_TEST_IMAGES (Docker Hub's,
+which the tests and examples name). A container of an
 image whose tag ends in "-unhealthy" runs but fails its health check, as
 a broken release does (``docker inspect`` says so after the check's
 retries).
@@ -33,9 +39,20 @@ import os
 import shlex
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 ROOT = os.environ['CVM_ROOT']
 RECORD = os.environ['CVM_RECORD']
+# Docker Hub's images the tests and the examples run: a simulated guest
+# pulls them as if Docker Hub answered (this machine cannot reach it).
+KNOWN_TEST_IMAGES = ('busybox', 'memcached', 'nginx', 'mysql', 'wordpress',
+                     'etherpad/etherpad')
+MANIFEST_TYPES = ', '.join((
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json'))
 
 
 def rooted(path):
@@ -90,12 +107,8 @@ def docker(argv):
         print('Error response from daemon: manifest for %s not found: '
               'manifest unknown' % argv[-1], file=sys.stderr)
         return 1
-    registry = argv[-1].split('/')[0] if command == 'pull' else ''
-    if registry.split(':')[0].endswith('.invalid'):
-        print('Error response from daemon: Get "https://%s/v2/": dial tcp: '
-              'lookup %s: no such host' % (registry, registry.split(':')[0]),
-              file=sys.stderr)
-        return 1
+    if command == 'pull':
+        return pull(argv[-1])
     if command == 'inspect':
         runs = [e['argv'] for e in recorded()
                 if e['cmd'] == 'docker' and e['argv'][0] == 'run']
@@ -106,6 +119,60 @@ def docker(argv):
                           'ExitCode': 0, 'Health': health(runs[-1])}))
         return 0
     return 0
+
+
+def split_reference(reference):
+    """(registry or None for Docker Hub, repository, tag or digest)."""
+    first, _sep, rest = reference.partition('/')
+    if rest and ('.' in first or ':' in first or first == 'localhost'):
+        registry, name = first, rest
+    else:
+        registry, name = None, reference
+    if '@' in name:
+        name, _sep, version = name.partition('@')
+    else:
+        name, _sep, version = name.partition(':')
+    return registry, name, version or 'latest'
+
+
+def pull(reference):
+    registry, repository, version = split_reference(reference)
+    if registry and registry.split(':')[0].endswith('.invalid'):
+        return unreachable(registry)
+    known = os.environ.get('CVM_REGISTRIES')
+    if known is None:
+        return 0
+    registries = json.loads(known)
+    if registry in registries:
+        url = registries[registry]
+        return 0 if url is None else ask_manifest(url, reference,
+                                                  repository, version)
+    if registry is None and repository.split('/', 1)[-1] in \
+            KNOWN_TEST_IMAGES or repository in KNOWN_TEST_IMAGES:
+        return 0
+    return unreachable(registry or 'registry-1.docker.io')
+
+
+def ask_manifest(url, reference, repository, version):
+    request = urllib.request.Request(
+        '%s/v2/%s/manifests/%s' % (url, repository, version),
+        method='HEAD', headers={'Accept': MANIFEST_TYPES})
+    try:
+        urllib.request.urlopen(request, timeout=30).close()
+        return 0
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+    print('Error response from daemon: manifest for %s not found: manifest '
+          'unknown: manifest unknown' % reference, file=sys.stderr)
+    return 1
+
+
+def unreachable(registry):
+    host = registry.split(':')[0]
+    print('Error response from daemon: Get "https://%s/v2/": dial tcp: '
+          'lookup %s: no such host' % (registry, host), file=sys.stderr)
+    return 1
 
 
 def health(run_argv):
