@@ -52,7 +52,7 @@ import yaml
 
 from heat_cvm import cloudinit
 from heat_cvm import spec as spec_mod
-from tests.functional import helpers
+from tools.minicloud import helpers
 from tools.minicloud import minicloud
 
 HERE = pathlib.Path(__file__).resolve().parent

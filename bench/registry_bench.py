@@ -50,8 +50,8 @@ import sys
 import tempfile
 import time
 
-from tests.functional import helpers
 from tools.minicloud import docker_engine
+from tools.minicloud import helpers
 from tools.minicloud import minicloud
 from tools.minicloud import qemu_guest
 

@@ -166,14 +166,18 @@ FIELDS = (
           'Exactly one of image and glance_image.',
           label='Glance image', custom=GLANCE_DOCKER_IMAGE,
           update_allowed=True),
-    Field('command', LIST, 'The command (arguments) run in the container.',
+    Field('command', LIST, 'The command (arguments) run in the container, '
+          'a list: ["sleep", "1d"] (a JSON list on the command line).',
           label='Command', update_allowed=True,
           item=Field('arg', STRING, 'An argument.')),
-    Field('entrypoint', LIST, 'Overrides the image entrypoint.',
+    Field('entrypoint', LIST, 'Overrides the image entrypoint, a list: '
+          '["/bin/sh", "-c"] (a JSON list on the command line).',
           label='Entrypoint', update_allowed=True,
           item=Field('arg', STRING, 'An argument.')),
     Field('environment', MAP,
-          'Environment variables of the container.',
+          'Environment variables of the container, names to strings: '
+          '{"MODE": "cache"}. A number or a boolean is taken as the text '
+          'it is written as (8080, true); a list or a map is refused.',
           label='Environment', default={}, update_allowed=True),
     Field('secret_environment', MAP,
           'Environment variables whose values are secret: written to a '

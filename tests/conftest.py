@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.functional import helpers
+from tools.minicloud import helpers
 
 
 def pytest_configure(config):

@@ -60,8 +60,9 @@ _PULL_GRANT_KEY = 'pull_grant'
 
 # Nova server states that no update of Heat's would bring back.
 BROKEN_SERVER_STATES = ('ERROR', 'gone')
-BROKEN_MEMBERS_MARK = 'Members not running'
-BROKEN_MEMBERS_REASON = BROKEN_MEMBERS_MARK + ': %s'
+BROKEN_MEMBERS_REASON = 'Members not running: %s'
+# Resource data: set when this resource's own check found broken members.
+_BROKEN_MEMBERS_KEY = 'broken_members'
 
 _PATH_ITEM = re.compile(r'([^.\[\]]+)|\[(\d+)\]')
 
@@ -359,6 +360,7 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
                                                   self.context)
         self._store_secrets(self.container_spec())
         self._mark_broken_members_unhealthy()
+        self.data_delete(_BROKEN_MEMBERS_KEY)
         return self.update_with_template(self.child_template(), {})
 
     # -- health: `stack check` finds broken members, an update heals ------
@@ -411,14 +413,17 @@ class Container(redaction.RedactedEventsMixin, stack_resource.StackResource):
     def handle_check(self):
         broken = self._broken_members()
         if broken:
+            self.data_set(_BROKEN_MEMBERS_KEY, json.dumps(
+                sorted(member.name for member, _why in broken)))
             raise exception.Error(BROKEN_MEMBERS_REASON % '; '.join(
                 '%s: %s' % (member.name, why) for member, why in broken))
+        self.data_delete(_BROKEN_MEMBERS_KEY)
         return super().handle_check()
 
     def _needs_update(self, after, before, after_props, before_props,
                       prev_resource, check_init_complete=True):
         if (self.state == (self.CHECK, self.FAILED) and self.resource_id
-                and BROKEN_MEMBERS_MARK in (self.status_reason or '')):
+                and _BROKEN_MEMBERS_KEY in self.data()):
             # Our own check failed on some members: an update replaces
             # those (handle_update), not every member, as Heat would for
             # a failed stack resource whose nested stack did not fail.

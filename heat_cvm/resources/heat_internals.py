@@ -44,6 +44,11 @@ from heat.engine.resources import stack_resource
 from heat.engine import stack
 from heat.objects import resource_properties_data
 from heat.rpc import client as rpc_client
+from heat import version
+
+# The oldest Heat series heat-cvm is tested on (.ci/run: 2025.1, Heat 24,
+# to 2026.2, Heat 27). An older one is refused by its version alone.
+OLDEST_HEAT = (24, '2025.1')
 
 
 def _parameters(function):
@@ -100,9 +105,18 @@ _CHECKS = (
 )
 
 
+def heat_version():
+    return version.version_info.version_string()
+
+
 def mismatches():
     """What of Heat's internals is not as heat-cvm expects, if anything."""
     found = []
+    release = heat_version()
+    if int(release.split('.')[0]) < OLDEST_HEAT[0]:
+        found.append('openstack-heat %s is older than %d.x (%s), the '
+                     'oldest Heat heat-cvm is tested on' % (
+                         release, OLDEST_HEAT[0], OLDEST_HEAT[1]))
     for expected, check in _CHECKS:
         try:
             matches = check()

@@ -29,7 +29,7 @@ from selenium.webdriver.chrome import service
 from selenium.webdriver.common import by
 from selenium.webdriver.support import ui
 
-from tests.functional import helpers
+from tools.minicloud import helpers
 
 SCREENSHOTS = helpers.REPO / 'doc' / 'images'
 PANEL = helpers.HORIZON_URL + 'project/cvm_containers/'

@@ -24,9 +24,9 @@ import time
 import pytest
 import yaml
 
-from tests.functional import helpers
 from tests.functional import real_vms
 from tests.functional import test_stacks
+from tools.minicloud import helpers
 
 
 def boots_real_vms(session):

@@ -22,8 +22,8 @@ them.
 
 import time
 
-from tests.functional import helpers
 from tests.functional import test_stacks
+from tools.minicloud import helpers
 
 VM_IMAGE = 'cvm-host-vm'
 # [cvm] ready_timeout of the minicloud (tools/minicloud/etc/heat.conf).

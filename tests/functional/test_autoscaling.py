@@ -31,8 +31,8 @@ import urllib.request
 import pytest
 
 from tests.functional import ceilometer
-from tests.functional import helpers
 from tests.functional import test_stacks
+from tools.minicloud import helpers
 from tools.minicloud import minicloud
 
 pytestmark = [pytest.mark.quiet, pytest.mark.usefixtures('vms_booted')]

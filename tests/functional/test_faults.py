@@ -24,10 +24,10 @@ import sys
 
 import pytest
 
-from tests.functional import helpers
 from tests.functional import real_vms
 from tests.functional import test_stacks
 from tools.minicloud import guest_sim
+from tools.minicloud import helpers
 from tools.minicloud import minicloud
 
 BUSYBOX = ('image=busybox:1.36', 'command=["sleep", "infinity"]')

@@ -21,7 +21,7 @@ import re
 import urllib.parse
 import urllib.request
 
-from tests.functional import helpers
+from tools.minicloud import helpers
 
 
 def login(url, username, password):

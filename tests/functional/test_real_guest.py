@@ -28,8 +28,8 @@ import time
 
 import pytest
 
-from tests.functional import helpers
 from tests.functional import real_vms
+from tools.minicloud import helpers
 from tools.minicloud import minicloud
 from tools.minicloud import qemu_guest
 

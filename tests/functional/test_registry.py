@@ -34,10 +34,10 @@ import urllib.request
 
 import pytest
 
-from tests.functional import helpers
 from tests.functional import real_vms
 from tests.functional import test_stacks
 from tools.minicloud import docker_engine
+from tools.minicloud import helpers
 from tools.minicloud import minicloud
 
 REGISTRY = minicloud.CVM_REGISTRY

@@ -24,7 +24,7 @@ import uuid
 
 import pytest
 
-from tests.functional import helpers
+from tools.minicloud import helpers
 
 EXAMPLES = helpers.REPO / 'templates' / 'examples'
 

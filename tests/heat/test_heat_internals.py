@@ -91,3 +91,11 @@ class HeatInternalsTest(base.HeatTestCase):
                 [line] = log.output.strip().split('\n')
                 self.assertIn('heat-cvm is not loaded', line)
                 self.assertIn(named, line)
+
+    def test_a_heat_older_than_the_oldest_tested_loads_nothing(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.ERROR))
+        with mock.patch.object(heat_internals, 'heat_version',
+                               return_value='23.0.0'):
+            self.assertEqual(([], False), self.load())
+        self.assertIn('openstack-heat 23.0.0 is older than 24.x (2025.1)',
+                      log.output)

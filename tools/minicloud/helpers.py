@@ -10,9 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The minicloud as the functional and e2e tests use it.
+"""The minicloud as its users see it.
 
-The ``cloud`` fixture (tests/conftest.py) brings it up before and down
+As the functional and e2e tests and the benchmarks (bench/) use it. The
+``cloud`` fixture (tests/conftest.py) brings it up before and down
 after; ``minicloud up`` is idempotent, so a developer's running cloud is
 reused; set MINICLOUD_KEEP=1 to leave it running after the tests.
 """
