@@ -589,7 +589,9 @@ class _Builder:
                     'Nova refuses a metadata value of %(length)d characters '
                     '(at most %(max)d)') % {
                         'length': len(text), 'max': NOVA_METADATA_VALUE_MAX})
+        # Nova says -1 for no limit.
         if self.max_server_meta is not None and \
+                self.max_server_meta >= 0 and \
                 len(metadata) + len(MEMBER_METADATA_KEYS) > \
                 self.max_server_meta:
             raise SpecError('metadata', _(

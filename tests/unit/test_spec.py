@@ -161,3 +161,17 @@ def test_a_malformed_digest_property_is_refused_naming_it():
               glance_digest='md5:abc', pull_grants=True)
     assert error.value.path == 'glance_image'
     assert 'cvm_manifest_digest' in error.value.message
+
+
+@pytest.mark.parametrize('limit, keys, refused', [
+    (128, 126, False), (128, 127, True),
+    # Nova's absolute limits say -1 for "no limit".
+    (-1, 500, False), (None, 500, False)])
+def test_metadata_count_against_novas_limit(limit, keys, refused):
+    props = dict(MINIMAL, metadata={'k%d' % i: 'v' for i in range(keys)})
+    if refused:
+        with pytest.raises(spec_mod.SpecError, match='maxServerMeta'):
+            build(props, max_server_meta=limit)
+    else:
+        assert len(build(props, max_server_meta=limit).server.metadata) \
+            == keys
