@@ -321,12 +321,13 @@ def redact(props):
                                     if isinstance(value, dict) else REDACTED)
         elif field.type == MAP and field.fields and isinstance(value, dict):
             redacted[field.name] = {
-                k: (REDACTED if v is not None and _is_secret(field, k)
+                k: (REDACTED if v is not None and is_secret(field, k)
                     else v) for k, v in value.items()}
     return redacted
 
 
-def _is_secret(parent, name):
+def is_secret(parent, name):
+    """Whether the sub-property ``name`` of ``parent`` is a secret."""
     try:
         return parent.field(name).secret
     except KeyError:

@@ -222,7 +222,7 @@ def check_shapes(props):
                 % (' and '.join(sub.name for sub in field.fields)
                    or _('names to strings')))
         for key, item in value.items():
-            if (field.secret or _is_secret_key(field, key)) and \
+            if (field.secret or schema.is_secret(field, key)) and \
                     isinstance(item, (dict, list)):
                 raise SpecError(field.name, _(
                     'the value of %s must be a string (the value given is '
@@ -235,10 +235,6 @@ def check_shapes(props):
                     'given': _value_text(network),
                     'name': _value_text(network.get('network') or
                                         network.get('uuid') or 'private')})
-
-
-def _is_secret_key(field, key):
-    return any(sub.name == key and sub.secret for sub in field.fields)
 
 
 def _check_texts(props):
@@ -258,7 +254,7 @@ def _check_text_tree(path, value, secret, field=None):
         for key, item in value.items():
             _check_text(path, key, False)
             _check_text_tree('%s.%s' % (path, key), item, secret or (
-                field is not None and _is_secret_key(field, key)))
+                field is not None and schema.is_secret(field, key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_text_tree('%s[%d]' % (path, index), item, secret)
@@ -380,11 +376,8 @@ class _Builder:
         words = self.get(name)
         if words is None:
             return () if name == 'command' else None
-        for index, word in enumerate(words):
-            if '\0' in str(word):
-                # No operating system can pass a NUL inside an argument.
-                raise SpecError('%s[%d]' % (name, index), _(
-                    '%s contains a NUL character') % _value_text(word))
+        # A NUL (which no operating system can pass in an argument) was
+        # refused with every other text (_check_texts).
         return tuple(str(word) for word in words)
 
     def environment(self):

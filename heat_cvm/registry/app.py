@@ -153,6 +153,10 @@ class Registry:
     def _view_key(identity, repository):
         return (identity.keystone_token or identity.project_id, repository)
 
+    def _tagged_key(self, identity, repository):
+        """Where the image the caller's last tag lookup named is kept."""
+        return ('tagged',) + self._view_key(identity, repository)
+
     def repository_images(self, identity, repository):
         """The docker-format images of a repository the caller sees."""
         key = self._view_key(identity, repository)
@@ -290,8 +294,7 @@ class Registry:
 
     def holder(self, identity, repository, digest):
         """An image of the repository that holds ``digest``, or None."""
-        recent = self._views.get(('tagged',) + self._view_key(
-            identity, repository))
+        recent = self._views.get(self._tagged_key(identity, repository))
         if recent and recent[0] > time.monotonic() and self._landed(
                 identity, recent[1], digest):
             # The image a tag just named: a pull asks by tag, then for
@@ -322,8 +325,8 @@ class Registry:
                                         % reference)
             image = self.tagged_image(identity, repository, reference)
             digest = self._tagged_manifest(identity, image)
-            self._remember_view(('tagged',) + self._view_key(
-                identity, repository), image)
+            self._remember_view(self._tagged_key(identity, repository),
+                                image)
         data = self._blob_bytes(identity, image, digest)
         return data, oci.media_type_of(data), digest
 

@@ -148,9 +148,13 @@ class Runner(object):
         The local registry is asked for each manifest; heat-cvm-registry
         needs the guest's grant, which a simulated guest's pull skips.
         """
-        return {'%s:%d' % (self.api_host, self.ports['registry']):
+        return {self.guest_address('registry'):
                 'http://127.0.0.1:%d' % self.ports['registry'],
-                '%s:%d' % (self.api_host, self.ports['cvm_registry']): None}
+                self.guest_address('cvm_registry'): None}
+
+    def guest_address(self, service):
+        """host:port of a minicloud service, as its guests name it."""
+        return '%s:%d' % (self.api_host, self.ports[service])
 
     def boot_simulated(self, server, text, guest_dir):
         run = guest_sim.boot_with_cloud_init(
@@ -201,8 +205,8 @@ class Runner(object):
                                        'cvm_registry')]
         forwards = {'%d/tcp' % port: qemu_guest.free_port()
                     for port in qemu_guest.published_ports(text) + [22]}
-        registry = '%s:%d' % (self.api_host, self.ports['registry'])
-        cvm_registry = '%s:%d' % (self.api_host, self.ports['cvm_registry'])
+        registry = self.guest_address('registry')
+        cvm_registry = self.guest_address('cvm_registry')
         ca = (self.state / 'etc' / 'tls' / 'ca.crt').read_text()
         guest = qemu_guest.Guest(self.vm_image_dir(), guest_dir,
                                  whole_disk=True,

@@ -103,10 +103,6 @@ def docker(argv):
         record(cmd='docker', argv=argv, environment=environment)
         return 0
     record(cmd='docker', argv=argv)
-    if command == 'pull' and argv[-1] == os.environ.get('CVM_FAIL_PULL'):
-        print('Error response from daemon: manifest for %s not found: '
-              'manifest unknown' % argv[-1], file=sys.stderr)
-        return 1
     if command == 'pull':
         return pull(argv[-1])
     if command == 'inspect':
@@ -136,6 +132,8 @@ def split_reference(reference):
 
 
 def pull(reference):
+    if reference == os.environ.get('CVM_FAIL_PULL'):
+        return manifest_unknown(reference)
     registry, repository, version = split_reference(reference)
     if registry and registry.split(':')[0].endswith('.invalid'):
         return unreachable(registry)
@@ -147,8 +145,8 @@ def pull(reference):
         url = registries[registry]
         return 0 if url is None else ask_manifest(url, reference,
                                                   repository, version)
-    if registry is None and repository.split('/', 1)[-1] in \
-            KNOWN_TEST_IMAGES or repository in KNOWN_TEST_IMAGES:
+    if registry in (None, 'docker.io') and repository.removeprefix(
+            'library/') in KNOWN_TEST_IMAGES:
         return 0
     return unreachable(registry or 'registry-1.docker.io')
 
@@ -163,8 +161,12 @@ def ask_manifest(url, reference, repository, version):
     except urllib.error.HTTPError as error:
         if error.code != 404:
             raise
-    print('Error response from daemon: manifest for %s not found: manifest '
-          'unknown: manifest unknown' % reference, file=sys.stderr)
+    return manifest_unknown(reference)
+
+
+def manifest_unknown(reference):
+    print('Error response from daemon: manifest for %s not found: '
+          'manifest unknown' % reference, file=sys.stderr)
     return 1
 
 
